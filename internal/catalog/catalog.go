@@ -1,0 +1,179 @@
+// Package catalog is the workbook's table of contents: the one list of lessons
+// in reading order, with each lesson's section, primitive, Python counterpart
+// and exercise.
+//
+// Everything else that lists lessons (lessons/README.md, the reading order in
+// the top-level README.md, and the workbook command) is generated from or
+// checked against this list by the package's tests, so they cannot drift.
+// To add a lesson, add an entry here, then run
+//
+//	go test ./internal/catalog -update
+//
+// to regenerate the tables.
+package catalog
+
+import (
+	"fmt"
+	"slices"
+)
+
+// A Section groups lessons that teach related primitives.
+type Section struct {
+	Name  string // short key, as in "locks"
+	Title string // heading shown to readers
+}
+
+// A Lesson is one entry of the reading order.
+type Lesson struct {
+	Name      string // directory under lessons/, and the name students type
+	Title     string // one line: what the lesson teaches
+	Section   string // Section.Name
+	Primitive string // the Go constructs it shows
+	Python    string // the Python counterpart it replaces
+	Exercise  string // directory under exercises/ and solutions/, or ""
+}
+
+// Sections returns the sections in reading order.
+func Sections() []Section {
+	return []Section{
+		{"basics", "Goroutines"},
+		{"locks", "Shared memory and locks"},
+		{"signalling", "Waiting and signalling"},
+		{"channels", "Channels"},
+		{"composition", "Composing goroutines"},
+		{"processes", "Processes and parallelism"},
+		{"integrate", "Parallel integration"},
+		{"patterns", "Patterns"},
+	}
+}
+
+// Lessons returns every lesson in reading order. The slice is new on every
+// call, so callers may modify it.
+func Lessons() []Lesson {
+	return []Lesson{
+		{
+			Name:      "goroutines",
+			Title:     "Start goroutines, wait for them, join with a timeout",
+			Section:   "basics",
+			Primitive: "go, sync.WaitGroup, wg.Go, select with time.After",
+			Python:    "threading.Thread: start, join, join(timeout), is_alive",
+			Exercise:  "goroutines",
+		},
+		{
+			Name:      "race",
+			Title:     "Lost updates: a data race and the race detector",
+			Section:   "locks",
+			Primitive: "go test -race, go run -race",
+			Python:    "total += amount from many threads",
+			Exercise:  "race",
+		},
+		{
+			Name:      "mutex",
+			Title:     "Guard shared state with a mutex; lock granularity",
+			Section:   "locks",
+			Primitive: "sync.Mutex, TryLock",
+			Python:    "threading.Lock, with lock:, lock.acquire(False)",
+			Exercise:  "mutex",
+		},
+	}
+}
+
+// Lookup returns the lesson with the given name.
+func Lookup(name string) (Lesson, bool) {
+	i := slices.IndexFunc(Lessons(), func(l Lesson) bool { return l.Name == name })
+	if i < 0 {
+		return Lesson{}, false
+	}
+	return Lessons()[i], true
+}
+
+// Exercises returns the names of every exercise, in reading order.
+func Exercises() []string {
+	var names []string
+	for _, l := range Lessons() {
+		if l.Exercise != "" {
+			names = append(names, l.Exercise)
+		}
+	}
+	return names
+}
+
+// LessonNames returns the names of every lesson, in reading order.
+func LessonNames() []string {
+	var names []string
+	for _, l := range Lessons() {
+		names = append(names, l.Name)
+	}
+	return names
+}
+
+// Closest returns the candidate nearest to name by edit distance, for
+// "did you mean" messages. It returns "" if no candidate is close enough to
+// be a plausible typo (more than half of name would have to change).
+func Closest(name string, candidates []string) string {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		if d := distance(name, c); bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if bestDist < 0 || bestDist > max(len(name), 2)/2+1 {
+		return ""
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// UnknownError reports a name that is not in the catalog.
+type UnknownError struct {
+	Kind    string // "lesson" or "exercise"
+	Name    string
+	Closest string // the nearest valid name, or ""
+}
+
+func (e *UnknownError) Error() string {
+	if e.Closest == "" {
+		return fmt.Sprintf("unknown %s %q (see: workbook list)", e.Kind, e.Name)
+	}
+	return fmt.Sprintf("unknown %s %q; did you mean %q?", e.Kind, e.Name, e.Closest)
+}
+
+// FindLesson returns the named lesson, or an *UnknownError naming the
+// closest lesson.
+func FindLesson(name string) (Lesson, error) {
+	if l, ok := Lookup(name); ok {
+		return l, nil
+	}
+	return Lesson{}, &UnknownError{"lesson", name, Closest(name, LessonNames())}
+}
+
+// FindExercise returns the lesson that owns the named exercise, or an
+// *UnknownError naming the closest exercise.
+func FindExercise(name string) (Lesson, error) {
+	for _, l := range Lessons() {
+		if l.Exercise != "" && l.Exercise == name {
+			return l, nil
+		}
+	}
+	return Lesson{}, &UnknownError{"exercise", name, Closest(name, Exercises())}
+}

@@ -1,0 +1,163 @@
+package exercise
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// jsonLines builds "go test -json" output from (action, test, output) rows.
+func jsonLines(rows ...[3]string) []byte {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(`{"Action":"` + r[0] + `","Test":"` + r[1] + `","Output":` + quote(r[2]) + "}\n")
+	}
+	return []byte(b.String())
+}
+
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`)
+	return `"` + r.Replace(s) + `"`
+}
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		out  []byte
+		want Result
+	}{
+		{
+			name: "pass",
+			out:  jsonLines([3]string{"run", "TestA", ""}, [3]string{"pass", "TestA", ""}, [3]string{"pass", "", ""}),
+			want: Result{Built: true, Passed: true},
+		},
+		{
+			name: "a failing test and its subtest",
+			out: jsonLines(
+				[3]string{"output", "TestA/sub", "    a_test.go:9: got 1, want 2\n"},
+				[3]string{"fail", "TestA/sub", ""}, [3]string{"fail", "TestA", ""}, [3]string{"fail", "", ""}),
+			want: Result{Built: true, Failed: []string{"TestA/sub", "TestA"}, Output: "    a_test.go:9: got 1, want 2\n"},
+		},
+		{
+			name: "race",
+			out: jsonLines([3]string{"output", "TestA", "==================\nWARNING: DATA RACE\n"},
+				[3]string{"output", "TestA", "    testing.go:1617: race detected during execution of test\n"},
+				[3]string{"fail", "TestA", ""}),
+			want: Result{Built: true, Failed: []string{"TestA"}, Race: true,
+				Output: "==================\nWARNING: DATA RACE\n    testing.go:1617: race detected during execution of test\n"},
+		},
+		{
+			name: "synctest deadlock",
+			out: jsonLines([3]string{"output", "TestJoin", "panic: deadlock: main bubble goroutine has exited but blocked goroutines remain\n"},
+				[3]string{"fail", "TestJoin", ""}),
+			want: Result{Built: true, Failed: []string{"TestJoin"}, Deadlock: true,
+				Output: "panic: deadlock: main bubble goroutine has exited but blocked goroutines remain\n"},
+		},
+		{
+			name: "hang caught by hangcheck",
+			out:  jsonLines([3]string{"output", "TestW", "x_test.go:5: Withdraw did not return within 5s: a deadlock\n"}, [3]string{"fail", "TestW", ""}),
+			want: Result{Built: true, Failed: []string{"TestW"}, Deadlock: true,
+				Output: "x_test.go:5: Withdraw did not return within 5s: a deadlock\n"},
+		},
+		{
+			name: "leak",
+			out:  jsonLines([3]string{"output", "", "goleak: Errors on successful test run: found unexpected goroutines:\n"}, [3]string{"fail", "", ""}),
+			want: Result{Built: true, Leak: true, Output: "goleak: Errors on successful test run: found unexpected goroutines:\n"},
+		},
+		{
+			name: "build failure",
+			out:  []byte(`{"ImportPath":"x","Action":"build-output","Output":"./x.go:3:1: syntax error\n"}` + "\n" + `{"ImportPath":"x","Action":"build-fail"}` + "\n"),
+			want: Result{Output: "./x.go:3:1: syntax error\n"},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, parse(c.out))
+		})
+	}
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+}
+
+func TestVariantsReadTheirHeaders(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "testdata/wrong/a.go"), "// Wrong: no lock.\n// Caught by: TestA, TestB\npackage x\n")
+	write(t, filepath.Join(dir, "testdata/wrong/b.go"), "// Wrong: serial.\n// Caught by: TestC\npackage x\n")
+	vs, err := Variants(dir)
+	require.NoError(t, err)
+	require.Len(t, vs, 2)
+	assert.Equal(t, "no lock.", vs[0].Wrong)
+	assert.Equal(t, []string{"TestA", "TestB"}, vs[0].CaughtBy)
+	assert.Equal(t, []string{"TestC"}, vs[1].CaughtBy)
+
+	write(t, filepath.Join(dir, "testdata/wrong/c.go"), "// Wrong: no header for tests.\npackage x\n")
+	_, err = Variants(dir)
+	assert.ErrorContains(t, err, "Caught by:")
+}
+
+func TestSameAPI(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(a, "x.go"), `package x
+
+type T struct {
+	mu    int
+	Count int
+}
+
+func New() *T          { return nil }
+func (t *T) Add(n int) {}
+func (t *T) inc()      {}
+func helper()          {}
+
+var ErrX = 1
+`)
+	write(t, filepath.Join(b, "x.go"), `package x
+
+// T has other private state in the solution.
+type T struct {
+	Count int
+	other string
+}
+
+func New() *T { return &T{} }
+
+// Add is documented here.
+func (t *T) Add(n int) { t.Count += n }
+
+var ErrX = 2
+`)
+	same, detail, err := sameAPI(a, b)
+	require.NoError(t, err)
+	assert.True(t, same, detail)
+
+	write(t, filepath.Join(b, "x.go"), "package x\n\ntype T struct{ Count int }\n\nfunc New() *T { return nil }\n\nfunc (t *T) Add(n int64) {}\n\nvar ErrX = 2\n")
+	same, detail, err = sameAPI(a, b)
+	require.NoError(t, err)
+	assert.False(t, same)
+	assert.Contains(t, detail, "Add")
+}
+
+func TestSameTests(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(a, "x_test.go"), "package x\n")
+	write(t, filepath.Join(b, "x_test.go"), "package x\n")
+	same, _, err := sameTests(a, b)
+	require.NoError(t, err)
+	assert.True(t, same)
+
+	write(t, filepath.Join(b, "x_test.go"), "package x\n// edited\n")
+	same, detail, err := sameTests(a, b)
+	require.NoError(t, err)
+	assert.False(t, same)
+	assert.Equal(t, "x_test.go differs", detail)
+}

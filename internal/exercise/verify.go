@@ -1,0 +1,352 @@
+package exercise
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// A Check is one verified property of an exercise.
+type Check struct {
+	What   string // "stub fails its tests", "wrong/serial.go is rejected", ...
+	OK     bool
+	Detail string // why it failed, or what was seen
+}
+
+// A Variant is a known-wrong version of an exercise's main file, kept in
+// exercises/<name>/testdata/wrong/. Its header says what is wrong with it
+// and which tests must catch it:
+//
+//	// Wrong: Join receives one value from a channel, so a second Join hangs.
+//	// Caught by: TestJoinTwice
+type Variant struct {
+	Path     string   // absolute path of the variant
+	Wrong    string   // what is wrong, from the "Wrong:" line
+	CaughtBy []string // tests that must fail, from the "Caught by:" line
+}
+
+// Variants returns the known-wrong variants of the exercise in dir.
+func Variants(dir string) ([]Variant, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "testdata", "wrong", "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var vs []Variant
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		v := Variant{Path: p}
+		for line := range strings.Lines(string(src)) {
+			line = strings.TrimSpace(line)
+			if s, ok := strings.CutPrefix(line, "// Wrong:"); ok {
+				v.Wrong = strings.TrimSpace(s)
+			}
+			if s, ok := strings.CutPrefix(line, "// Caught by:"); ok {
+				for name := range strings.SplitSeq(s, ",") {
+					if name = strings.TrimSpace(name); name != "" {
+						v.CaughtBy = append(v.CaughtBy, name)
+					}
+				}
+			}
+		}
+		if v.Wrong == "" || len(v.CaughtBy) == 0 {
+			return nil, fmt.Errorf("%s: header needs a %q line and a %q line", p, "// Wrong:", "// Caught by:")
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+// MinVariants is how many known-wrong variants every exercise must ship.
+const MinVariants = 2
+
+// Verify checks the exercise called name in the module at root:
+//
+//   - exercises/<name> and solutions/<name> have byte-identical test files
+//     and the same exported API;
+//   - the stub compiles and fails its tests;
+//   - the solution passes its tests under the race detector;
+//   - each known-wrong variant in exercises/<name>/testdata/wrong compiles
+//     and fails, and fails in every test its header names.
+//
+// Verify runs the tests in child processes and waits for them. The error is
+// non-nil only if the checks could not be run at all.
+func Verify(ctx context.Context, root, name string) ([]Check, error) {
+	ex := filepath.Join("exercises", name)
+	sol := filepath.Join("solutions", name)
+	var checks []Check
+	add := func(what string, ok bool, detail string) {
+		checks = append(checks, Check{what, ok, detail})
+	}
+
+	same, detail, err := sameTests(filepath.Join(root, ex), filepath.Join(root, sol))
+	if err != nil {
+		return nil, err
+	}
+	add("test files are identical", same, detail)
+	same, detail, err = sameAPI(filepath.Join(root, ex), filepath.Join(root, sol))
+	if err != nil {
+		return nil, err
+	}
+	add("exported API is identical", same, detail)
+
+	opt := Options{Race: true}
+	r, err := Test(ctx, root, ex, opt)
+	if err != nil {
+		return nil, err
+	}
+	add("stub compiles", r.Built, firstLines(r.Output, 10))
+	add("stub fails its tests", r.Built && !r.Passed, "the stub passes: its tests check nothing it leaves undone")
+
+	r, err = Test(ctx, root, sol, opt)
+	if err != nil {
+		return nil, err
+	}
+	add("solution passes under -race", r.Passed, firstLines(r.Output, 30))
+
+	vs, err := Variants(filepath.Join(root, ex))
+	if err != nil {
+		return nil, err
+	}
+	add(fmt.Sprintf("at least %d known-wrong variants", MinVariants), len(vs) >= MinVariants,
+		fmt.Sprintf("found %d in %s", len(vs), filepath.Join(ex, "testdata", "wrong")))
+	for _, v := range vs {
+		c, err := verifyVariant(ctx, root, ex, name, v)
+		if err != nil {
+			return nil, err
+		}
+		checks = append(checks, c)
+	}
+	return checks, nil
+}
+
+// verifyVariant runs the exercise's tests with the variant laid over the
+// stub's main file (go build -overlay), so that the variant is compiled
+// exactly as the student's code would be, without copying the package.
+func verifyVariant(ctx context.Context, root, ex, name string, v Variant) (Check, error) {
+	c := Check{What: "rejects wrong/" + filepath.Base(v.Path) + ": " + v.Wrong}
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return c, err
+	}
+	overlay, err := json.Marshal(map[string]map[string]string{
+		"Replace": {filepath.Join(absRoot, ex, name+".go"): v.Path},
+	})
+	if err != nil {
+		return c, err
+	}
+	f, err := os.CreateTemp("", "overlay-*.json")
+	if err != nil {
+		return c, err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(overlay); err != nil {
+		f.Close()
+		return c, err
+	}
+	if err := f.Close(); err != nil {
+		return c, err
+	}
+	r, err := Test(ctx, root, ex, Options{Race: true, Overlay: f.Name()})
+	if err != nil {
+		return c, err
+	}
+	switch {
+	case !r.Built:
+		c.Detail = "it does not compile, so it proves nothing:\n" + firstLines(r.Output, 10)
+	case r.Passed:
+		c.Detail = "the tests pass it"
+	default:
+		var missed []string
+		for _, t := range v.CaughtBy {
+			if !slices.Contains(r.Failed, t) {
+				missed = append(missed, t)
+			}
+		}
+		c.OK = len(missed) == 0
+		c.Detail = fmt.Sprintf("failed: %s", strings.Join(r.Failed, ", "))
+		if !c.OK {
+			c.Detail += fmt.Sprintf("; expected also: %s", strings.Join(missed, ", "))
+		}
+	}
+	return c, nil
+}
+
+// sameTests reports whether dirs a and b hold the same *_test.go files,
+// byte for byte.
+func sameTests(a, b string) (bool, string, error) {
+	ta, err := filepath.Glob(filepath.Join(a, "*_test.go"))
+	if err != nil {
+		return false, "", err
+	}
+	tb, err := filepath.Glob(filepath.Join(b, "*_test.go"))
+	if err != nil {
+		return false, "", err
+	}
+	base := func(ps []string) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, filepath.Base(p))
+		}
+		return out
+	}
+	na, nb := base(ta), base(tb)
+	if len(na) == 0 {
+		return false, "no test files in " + a, nil
+	}
+	if !slices.Equal(na, nb) {
+		return false, fmt.Sprintf("%s has %v, %s has %v", a, na, b, nb), nil
+	}
+	for _, n := range na {
+		x, err := os.ReadFile(filepath.Join(a, n))
+		if err != nil {
+			return false, "", err
+		}
+		y, err := os.ReadFile(filepath.Join(b, n))
+		if err != nil {
+			return false, "", err
+		}
+		if !bytes.Equal(x, y) {
+			return false, n + " differs", nil
+		}
+	}
+	return true, "", nil
+}
+
+// sameAPI reports whether the non-test Go files of dirs a and b declare the
+// same package name and the same exported declarations (functions, methods,
+// types and their exported fields, constants and variables).
+func sameAPI(a, b string) (bool, string, error) {
+	apiA, err := api(a)
+	if err != nil {
+		return false, "", err
+	}
+	apiB, err := api(b)
+	if err != nil {
+		return false, "", err
+	}
+	for _, d := range apiA {
+		if !slices.Contains(apiB, d) {
+			return false, fmt.Sprintf("%s declares %q; the other does not", a, d), nil
+		}
+	}
+	for _, d := range apiB {
+		if !slices.Contains(apiA, d) {
+			return false, fmt.Sprintf("%s declares %q; the other does not", b, d), nil
+		}
+	}
+	return true, "", nil
+}
+
+// api lists the package clause and exported declarations of the non-test
+// files in dir, each printed on one line.
+func api(dir string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	var out []string
+	show := func(node any) string {
+		var buf bytes.Buffer
+		printer.Fprint(&buf, fset, node)
+		return strings.Join(strings.Fields(buf.String()), " ")
+	}
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, "package "+f.Name.Name)
+		for _, decl := range f.Decls {
+			switch d := decl.(type) {
+			case *ast.FuncDecl:
+				if !d.Name.IsExported() {
+					continue
+				}
+				if d.Recv != nil && !ast.IsExported(recvName(d.Recv.List[0].Type)) {
+					continue
+				}
+				out = append(out, show(&ast.FuncDecl{Recv: d.Recv, Name: d.Name, Type: d.Type}))
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					switch s := spec.(type) {
+					case *ast.TypeSpec:
+						if s.Name.IsExported() {
+							out = append(out, "type "+s.Name.Name+" "+show(exportedOnly(s.Type)))
+						}
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if n.IsExported() {
+								out = append(out, d.Tok.String()+" "+n.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// recvName is the type name of a method receiver.
+func recvName(x ast.Expr) string {
+	switch t := x.(type) {
+	case *ast.StarExpr:
+		return recvName(t.X)
+	case *ast.IndexExpr:
+		return recvName(t.X)
+	case *ast.IndexListExpr:
+		return recvName(t.X)
+	case *ast.Ident:
+		return t.Name
+	}
+	return ""
+}
+
+// exportedOnly returns a struct type with its unexported fields removed
+// (the stub and the solution may keep different private state), or x as it
+// is for any other type.
+func exportedOnly(x ast.Expr) ast.Expr {
+	st, ok := x.(*ast.StructType)
+	if !ok {
+		return x
+	}
+	fields := &ast.FieldList{}
+	for _, f := range st.Fields.List {
+		var names []*ast.Ident
+		for _, n := range f.Names {
+			if n.IsExported() {
+				names = append(names, n)
+			}
+		}
+		if len(f.Names) == 0 || len(names) > 0 { // embedded, or some exported
+			fields.List = append(fields.List, &ast.Field{Names: names, Type: f.Type})
+		}
+	}
+	return &ast.StructType{Fields: fields}
+}
+
+// firstLines returns at most n lines of s.
+func firstLines(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], "...\n")
+	}
+	return strings.Join(lines, "")
+}

@@ -1,0 +1,132 @@
+// The verifyexercises command proves that the workbook's exercises are
+// sound: for each exercise it checks that the stub and the solution share
+// their test files and API, that the stub compiles and fails its tests, that
+// the solution passes them under the race detector, and that every
+// known-wrong variant is rejected by the tests its header names.
+//
+// Usage, from the module root:
+//
+//	go run ./internal/verifyexercises [exercise ...]
+//
+// With no arguments it verifies every exercise in the catalog. It exits 1 if
+// any check fails. make test runs it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/concurrency-workbook/workbook/internal/catalog"
+	"github.com/concurrency-workbook/workbook/internal/exercise"
+	"golang.org/x/sync/errgroup"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, ".", os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "verifyexercises:", err)
+		os.Exit(1)
+	}
+}
+
+// errFailed reports that some check failed; the checks themselves say which.
+var errFailed = errors.New("some exercises are not sound (see above)")
+
+// run verifies the named exercises (all of them if names is empty) of the
+// module at root, printing each check to w.
+func run(ctx context.Context, w io.Writer, root string, names []string) error {
+	if len(names) == 0 {
+		names = catalog.Exercises()
+		if err := sameDirs(root, names); err != nil {
+			return err
+		}
+	}
+	for _, n := range names {
+		if _, err := catalog.FindExercise(n); err != nil {
+			return err
+		}
+	}
+
+	// We verify two exercises at a time: each check is a "go test -race"
+	// child process, which already keeps a core busy linking and running.
+	results := make([][]exercise.Check, len(names))
+	var mu sync.Mutex // serializes progress lines on w
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i, n := range names {
+		g.Go(func() error {
+			checks, err := exercise.Verify(ctx, root, n)
+			if err != nil {
+				return fmt.Errorf("%s: %w", n, err)
+			}
+			results[i] = checks
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(w, "verified %s\n", n)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+
+	failed := false
+	for i, n := range names {
+		fmt.Fprintf(w, "\n%s\n", n)
+		for _, c := range results[i] {
+			mark := "ok  "
+			if !c.OK {
+				mark = "FAIL"
+				failed = true
+			}
+			fmt.Fprintf(w, "  %s %s\n", mark, c.What)
+			if !c.OK && c.Detail != "" {
+				for line := range strings.Lines(strings.TrimRight(c.Detail, "\n")) {
+					fmt.Fprintf(w, "         %s", line)
+				}
+				fmt.Fprintln(w)
+			}
+		}
+	}
+	if failed {
+		return errFailed
+	}
+	return nil
+}
+
+// sameDirs checks that exercises/ and solutions/ hold exactly the
+// exercises the catalog names.
+func sameDirs(root string, names []string) error {
+	for _, top := range []string{"exercises", "solutions"} {
+		entries, err := os.ReadDir(filepath.Join(root, top))
+		if err != nil {
+			return err
+		}
+		var dirs []string
+		for _, e := range entries {
+			if e.IsDir() {
+				dirs = append(dirs, e.Name())
+			}
+		}
+		for _, d := range dirs {
+			if !slices.Contains(names, d) {
+				return fmt.Errorf("%s/%s is not in the catalog (internal/catalog)", top, d)
+			}
+		}
+		for _, n := range names {
+			if !slices.Contains(dirs, n) {
+				return fmt.Errorf("the catalog names exercise %q, but %s/%s does not exist", n, top, n)
+			}
+		}
+	}
+	return nil
+}
