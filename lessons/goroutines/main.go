@@ -1,0 +1,233 @@
+// The goroutines command shows how to start goroutines and wait for them,
+// how to ask whether one is still running, and how to join one with a
+// timeout: Go's answers to Python's threading.Thread start, join, is_alive
+// and join(timeout).
+//
+// Five workers each wait 3 seconds for simulated I/O. Started one after
+// another, they finish together after 3 seconds, not 15.
+//
+// Usage:
+//
+//	go run ./lessons/goroutines [-workers n] [-sleep d] [-timeout d]
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "goroutines:", err)
+		os.Exit(1)
+	}
+}
+
+// A worker waits for one simulated I/O call. In Python we would subclass
+// threading.Thread and override run(); in Go any type with a method will
+// do. There is no base class: we start the method call in a goroutine like
+// any other function call.
+type worker struct {
+	id    int           // goroutines have no names or ids: we give our own
+	sleep time.Duration // how long the simulated I/O takes
+	log   *log.Logger   // shared by all workers; safe for concurrent use
+}
+
+// Run waits w.sleep for simulated I/O, or until ctx is done, whichever
+// comes first.
+func (w *worker) Run(ctx context.Context) {
+	w.log.Printf("worker %d: start", w.id)
+
+	// We wait with a timer in a select rather than time.Sleep, so that
+	// the wait also ends when ctx is done. Note that nothing can stop a
+	// goroutine from outside: Ctrl-C cancels ctx, and each goroutine has
+	// to notice and return by itself. A time.Sleep cannot notice.
+	timer := time.NewTimer(w.sleep)
+	defer timer.Stop()
+	select {
+	case <-timer.C: // the simulated I/O has finished
+		w.log.Printf("worker %d: done", w.id)
+	case <-ctx.Done(): // Ctrl-C: give up now
+		w.log.Printf("worker %d: stopped: %v", w.id, ctx.Err())
+	}
+}
+
+// run starts the workers and waits for them, then shows one goroutine's
+// liveness and a join with a timeout. It returns ctx.Err() if ctx is done
+// first. Every goroutine it starts has returned when it returns.
+func run(ctx context.Context, w io.Writer, args []string) error {
+	cfg, err := parseFlags(w, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage is printed; there is nothing else to do
+	}
+	if err != nil {
+		return err
+	}
+
+	// All goroutines print through one Logger: it writes each line in a
+	// single call, one goroutine at a time, so lines never interleave.
+	logger := log.New(w, "", 0)
+
+	// We start one goroutine per worker with wg.Go, which runs the
+	// function in a new goroutine and lets wg.Wait wait for it to return.
+	// Each goroutine first waits at a start line: a channel we close once
+	// all of them exist. Closing a channel wakes every goroutine waiting
+	// on it. We hold them there only so that we can count them before
+	// any can finish: with -sleep 0 some would be gone before we looked.
+	before := runtime.NumGoroutine()
+	startLine := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range cfg.workers {
+		wk := &worker{id: i + 1, sleep: cfg.sleep, log: logger}
+		wg.Go(func() {
+			<-startLine
+			wk.Run(ctx)
+		})
+	}
+
+	// We print how many more goroutines there are than before we started,
+	// not how many there are: the runtime, signal.NotifyContext and, under
+	// go test, the test runner have goroutines of their own. Note that the
+	// count is a snapshot, for diagnostics only (a count that keeps
+	// growing is a leak): goroutines start and end while we look.
+	logger.Printf("workers started: %d; runtime.NumGoroutine() rose by %d",
+		cfg.workers, runtime.NumGoroutine()-before)
+
+	// We let the workers go and wait for all of them to return: what a
+	// loop of t.join() does in Python. They wait for their I/O at the same
+	// time, so the whole group takes one sleep, not one per worker.
+	begin := time.Now()
+	close(startLine)
+	wg.Wait()
+	elapsed := time.Since(begin)
+	if err := ctx.Err(); err != nil {
+		return err // Ctrl-C: every worker has stopped and returned
+	}
+
+	// We print the time to a tenth of the sleep (to a tenth of a second
+	// with -sleep 0): starting and joining goroutines takes microseconds,
+	// which would only be noise.
+	elapsed = elapsed.Truncate(cmp.Or(cfg.sleep/10, 100*time.Millisecond))
+	logger.Printf("all %d workers done after %v; one after another: %v",
+		cfg.workers, elapsed, time.Duration(cfg.workers)*cfg.sleep)
+
+	// A WaitGroup says when a whole group is done, not whether one
+	// goroutine is still running. For that we give the goroutine a done
+	// channel that it closes when it returns; a closed channel stays
+	// closed, so anyone can check it, any number of times. Our waiter
+	// blocks until we release it (or Ctrl-C), so the lines below come out
+	// the same on every run, however the goroutines are scheduled.
+	release := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-release: // we let it go
+			logger.Print("waiter: released")
+		case <-ctx.Done(): // Ctrl-C
+		}
+	}()
+	logger.Printf("waiter started; alive: %t", alive(done))
+
+	// We join with a timeout, Python's t.join(timeout). Note that the
+	// timeout ends our wait, not the goroutine: the waiter is still alive
+	// afterwards, and we still owe it a join.
+	joined := joinTimeout(done, cfg.timeout)
+	if err := ctx.Err(); err != nil {
+		<-done // the waiter returns on Ctrl-C too
+		return err
+	}
+	logger.Printf("join with a %v timeout: joined: %t; alive: %t",
+		cfg.timeout, joined, alive(done))
+
+	// We release the waiter and join it for good: a receive from done
+	// returns once done is closed, like t.join() with no timeout.
+	logger.Print("releasing the waiter")
+	close(release)
+	<-done
+	logger.Printf("joined the waiter; alive: %t", alive(done))
+	return nil
+}
+
+// alive reports whether the goroutine that closes done when it returns is
+// still running: Python's t.is_alive(). It never blocks.
+func alive(done <-chan struct{}) bool {
+	// A select with a default case does not wait: it takes the default
+	// when no other case is ready.
+	select {
+	case <-done: // closed: the goroutine has returned
+		return false
+	default: // not closed yet
+		return true
+	}
+}
+
+// joinTimeout waits until done is closed or d has passed, whichever comes
+// first, and reports whether done was closed: Python's t.join(timeout)
+// followed by a check of t.is_alive(). If done is already closed it
+// reports true at once, whatever d is.
+func joinTimeout(done <-chan struct{}, d time.Duration) bool {
+	// We look first without waiting: when both cases of the select below
+	// are ready (done closed and d <= 0), select picks one at random.
+	if !alive(done) {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop() // frees the timer at once if done wins
+	select {
+	case <-done: // the goroutine returned first
+		return true
+	case <-timer.C: // d passed first
+		return false
+	}
+}
+
+// config holds the lesson's flags.
+type config struct {
+	workers int           // how many workers to start
+	sleep   time.Duration // each worker's simulated I/O
+	timeout time.Duration // how long the join with a timeout waits
+}
+
+// parseFlags parses and checks args. For -h it prints the usage to w and
+// returns flag.ErrHelp.
+func parseFlags(w io.Writer, args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("goroutines", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors reach the user through run's error
+	fs.IntVar(&cfg.workers, "workers", 5, "how many workers to start")
+	fs.DurationVar(&cfg.sleep, "sleep", 3*time.Second,
+		"how long each worker's simulated I/O takes")
+	fs.DurationVar(&cfg.timeout, "timeout", time.Second,
+		"how long the join with a timeout waits")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(w)
+		fs.Usage()
+		return cfg, err
+	case err != nil:
+		return cfg, err
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case cfg.workers < 1:
+		return cfg, fmt.Errorf("-workers must be at least 1, got %d", cfg.workers)
+	case cfg.sleep < 0:
+		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
+	case cfg.timeout < 0:
+		return cfg, fmt.Errorf("-timeout must not be negative, got %v", cfg.timeout)
+	}
+	return cfg, nil
+}
