@@ -74,6 +74,9 @@ func (wb *workbook) runLesson(ctx context.Context, stdout, stderr io.Writer, arg
 	cmd := exec.CommandContext(ctx, exe, fs.Args()[1:]...)
 	cmd.Dir = root
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = wb.stdin, stdout, stderr
+	// On Windows, Signal(os.Interrupt) is not supported and fails; there the
+	// console has already passed Ctrl-C to the lesson, and WaitDelay kills
+	// it if it has not exited in time.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = interruptGrace
 	err = cmd.Run() // waits for the lesson, and for its output to be copied

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -80,16 +81,6 @@ func TestEveryDirectoryIsInTheCatalog(t *testing.T) {
 	}
 }
 
-// section returns the body of the "## heading" section of a README.
-func section(readme, heading string) string {
-	re := regexp.MustCompile(`(?ms)^##\s+` + regexp.QuoteMeta(heading) + `\s*$(.*?)(^##\s|\z)`)
-	m := re.FindStringSubmatch(readme)
-	if m == nil {
-		return ""
-	}
-	return m[1]
-}
-
 // Each lesson's README points to the next lesson in reading order and to
 // its own exercise, so following the READMEs is following the catalog.
 func TestREADMEsFollowTheCatalog(t *testing.T) {
@@ -99,13 +90,13 @@ func TestREADMEsFollowTheCatalog(t *testing.T) {
 		if !assert.NoError(t, err) {
 			continue
 		}
-		readme := string(b)
-		next := section(readme, "Next")
+		doc := string(b)
+		next, _ := readme.Section(doc, "Next")
 		if assert.NotEmpty(t, next, "%s/README.md has no Next section", l.Name) && i+1 < len(ls) {
 			assert.Contains(t, next, ls[i+1].Name, "%s/README.md: Next should name %q", l.Name, ls[i+1].Name)
 		}
 		if l.Exercise != "" {
-			ex := section(readme, "Exercise")
+			ex, _ := readme.Section(doc, "Exercise")
 			assert.Contains(t, ex, "workbook check "+l.Exercise, "%s/README.md: Exercise should give the check command", l.Name)
 		}
 	}

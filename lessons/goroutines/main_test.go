@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -261,14 +262,8 @@ func settle() error {
 // README's "## Expected output" heading.
 func readmeOutput(t *testing.T) []string {
 	t.Helper()
-	readme, err := os.ReadFile("README.md")
+	block, err := readme.ExpectedOutput("README.md")
 	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(readme), "\n## Expected output\n")
-	require.True(t, ok, "README.md has no \"## Expected output\" section")
-	_, block, ok := strings.Cut(section, "```\n")
-	require.True(t, ok, "no code block under \"## Expected output\"")
-	block, _, ok = strings.Cut(block, "```")
-	require.True(t, ok, "the code block under \"## Expected output\" is not closed")
 	return lines(block)
 }
 

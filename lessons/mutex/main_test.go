@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -134,15 +135,8 @@ func TestTryLockFailsWhileHeldAndSucceedsAfterUnlock(t *testing.T) {
 // output" section.
 func expectedOutput(t *testing.T) string {
 	t.Helper()
-	src, err := os.ReadFile("README.md")
+	block, err := readme.ExpectedOutput("README.md")
 	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(src), "\n## Expected output\n")
-	require.True(t, ok, `README.md has no "## Expected output" section`)
-	section, _, _ = strings.Cut(section, "\n## ")
-	_, block, ok := strings.Cut(section, "```\n")
-	require.True(t, ok, "the Expected output section has no code block")
-	block, _, ok = strings.Cut(block, "```")
-	require.True(t, ok, "the Expected output code block is not closed")
 	return block
 }
 
