@@ -87,6 +87,18 @@ func TestRaceDetectorReportsTheCounter(t *testing.T) {
 		"the report names the step-by-step replay, which has no data race")
 	assert.Contains(t, stdout.String(), "no data race here",
 		"the detector reports races and lets the program run on to the end")
+
+	// The README quotes the report; its line number must be the one the
+	// detector gives, or the quote has gone stale.
+	at := regexp.MustCompile(`race/main\.go:(\d+) `).FindStringSubmatch(stderr.String())
+	require.NotNil(t, at, "the report gives no line in main.go:\n%s", &stderr)
+	doc, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	quoted := regexp.MustCompile(`lessons/race/main\.go:(\d+)`).FindAllStringSubmatch(string(doc), -1)
+	require.NotEmpty(t, quoted, "README.md no longer quotes the report")
+	for _, q := range quoted {
+		assert.Equal(t, at[1], q[1], "README.md quotes the race report with a stale line number")
+	}
 }
 
 // TestOutputMatchesREADME runs the lesson with its default flags, ten racy
