@@ -75,6 +75,38 @@ func Lessons() []Lesson {
 			Python:    "threading.Lock, with lock:, lock.acquire(False)",
 			Exercise:  "mutex",
 		},
+		{
+			Name:      "deadlock",
+			Title:     "Deadlocks: re-locking, lock order, and how to find them",
+			Section:   "locks",
+			Primitive: "sync.Mutex lock order, xxxLocked helpers, TryLock",
+			Python:    "threading.RLock; two locks taken in opposite orders",
+			Exercise:  "deadlock",
+		},
+		{
+			Name:      "rwmutex",
+			Title:     "Many readers or one writer: a read-mostly cache",
+			Section:   "locks",
+			Primitive: "sync.RWMutex, sync.Map, atomic.Pointer copy-on-write",
+			Python:    "no RWLock in the standard library; a Lock, or copy-on-write",
+			Exercise:  "rwmutex",
+		},
+		{
+			Name:      "atomic",
+			Title:     "Atomics vs a mutex vs local sums; false sharing",
+			Section:   "locks",
+			Primitive: "atomic.Int64, atomic.Bool, atomic.Pointer, CompareAndSwap",
+			Python:    "multiprocessing.Value",
+			Exercise:  "atomic",
+		},
+		{
+			Name:      "once",
+			Title:     "Initialise exactly once, lazily",
+			Section:   "locks",
+			Primitive: "sync.Once, sync.OnceValue, sync.OnceValues",
+			Python:    "a module-level lock around a lazy global; functools.cache",
+			Exercise:  "once",
+		},
 	}
 }
 
