@@ -161,3 +161,10 @@ func TestSameTests(t *testing.T) {
 	assert.False(t, same)
 	assert.Equal(t, "x_test.go differs", detail)
 }
+
+func TestRunPattern(t *testing.T) {
+	assert.Equal(t, "^(TestA|TestB)$", runPattern([]string{"TestA", "TestB"}))
+	assert.Equal(t, "^(TestA)$/^(slow|fast)$", runPattern([]string{"TestA/slow", "TestA/fast"}))
+	assert.Equal(t, "^(TestA|TestB)$", runPattern([]string{"TestA/slow", "TestB"}),
+		"a whole test among subtests runs its parents whole")
+}

@@ -25,6 +25,7 @@ import (
 type Options struct {
 	Race    bool          // build with -race
 	Overlay string        // path of a -overlay file, or ""
+	Run     string        // go test -run pattern, or "" for every test
 	Timeout time.Duration // go test -timeout; 0 means 2 minutes
 }
 
@@ -54,6 +55,9 @@ func Test(ctx context.Context, root, dir string, opt Options) (Result, error) {
 	}
 	if opt.Overlay != "" {
 		args = append(args, "-overlay", opt.Overlay)
+	}
+	if opt.Run != "" {
+		args = append(args, "-run", opt.Run)
 	}
 	args = append(args, "./"+strings.TrimPrefix(dir, "./"))
 	cmd := exec.CommandContext(ctx, "go", args...)

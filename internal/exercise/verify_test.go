@@ -71,7 +71,7 @@ func TestVerify(t *testing.T) {
 	write(t, filepath.Join(root, "exercises/double/testdata/wrong/square.go"),
 		"// Wrong: claims to be wrong but is right.\n// Caught by: TestDouble\npackage double\n\nfunc Double(n int) int { return n + n }\n")
 	write(t, filepath.Join(root, "exercises/double/testdata/wrong/plusone.go"),
-		"// Wrong: doubles, except at 21.\n// Caught by: TestDoubleZero\npackage double\n\nfunc Double(n int) int {\n\tif n == 21 {\n\t\treturn 0\n\t}\n\treturn 2 * n\n}\n")
+		"// Wrong: doubles, except at 21.\n// Caught by: TestDouble, TestDoubleZero\npackage double\n\nfunc Double(n int) int {\n\tif n == 21 {\n\t\treturn 0\n\t}\n\treturn 2 * n\n}\n")
 	write(t, filepath.Join(root, "exercises/double/double.go"),
 		"package double\n\n// Double returns 2n.\nfunc Double(n int) int { return 2 * n }\n")
 	checks, err = Verify(t.Context(), root, "double")
