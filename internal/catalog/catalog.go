@@ -107,6 +107,30 @@ func Lessons() []Lesson {
 			Python:    "a module-level lock around a lazy global; functools.cache",
 			Exercise:  "once",
 		},
+		{
+			Name:      "semaphore",
+			Title:     "Limit how many goroutines do something at once",
+			Section:   "signalling",
+			Primitive: "chan struct{} tokens, semaphore.Weighted, errgroup.SetLimit",
+			Python:    "threading.Semaphore, threading.BoundedSemaphore",
+			Exercise:  "semaphore",
+		},
+		{
+			Name:      "event",
+			Title:     "Events and barriers: wake every waiter at once",
+			Section:   "signalling",
+			Primitive: "close(ch), context cancellation, sync.Cond, a barrier",
+			Python:    "threading.Event, threading.Barrier",
+			Exercise:  "event",
+		},
+		{
+			Name:      "cond",
+			Title:     "Wait for a condition: a bounded buffer with sync.Cond",
+			Section:   "signalling",
+			Primitive: "sync.Cond: Wait in a for loop, Signal, Broadcast",
+			Python:    "threading.Condition",
+			Exercise:  "cond",
+		},
 	}
 }
 
