@@ -158,3 +158,14 @@ func TestDistance(t *testing.T) {
 		assert.Equal(t, c.want, distance(c.a, c.b), "distance(%q, %q)", c.a, c.b)
 	}
 }
+
+// `go build ./lessons/<name>` leaves a binary called <name> in the root;
+// .gitignore keeps every one of them out of commits.
+func TestGitignoreCoversLessonBinaries(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, ".gitignore"))
+	require.NoError(t, err)
+	lines := strings.Split(string(b), "\n")
+	for _, name := range LessonNames() {
+		assert.Contains(t, lines, "/"+name, ".gitignore lacks /%s", name)
+	}
+}
