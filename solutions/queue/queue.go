@@ -1,0 +1,82 @@
+// Package queue provides Ship, the heart of a log shipper: it batches lines
+// from a channel and flushes a batch when it is full or has waited long
+// enough, whichever comes first. It is what Python programs build from a
+// queue.Queue and get(timeout=...) in a loop.
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Ship reads lines from in and calls flush with batches of them, in the
+// order they arrived, until in is closed or ctx is done.
+//
+// A batch is flushed as soon as it has n lines, or when every has passed
+// since its first line arrived, whichever comes first. The clock starts
+// with the first line of each batch: a batch never waits longer than every,
+// and an empty batch is never flushed (an idle shipper does nothing).
+//
+// When in is closed, Ship flushes the lines it holds, if any, and returns
+// nil. When ctx is done first, Ship returns ctx.Err() without calling flush
+// again: the lines it holds are dropped. To drain, close in instead.
+//
+// Ship calls flush from its own goroutine, one batch at a time, and reads
+// no line while flush runs: a slow flush holds back the sender (that is
+// the back-pressure). Each batch is a new slice that Ship never touches
+// again once flush has it, so flush may keep it. flush is never called
+// with an empty batch.
+//
+// Ship panics if n < 1 or every <= 0.
+func Ship(ctx context.Context, in <-chan string, n int, every time.Duration, flush func([]string)) error {
+	if n < 1 {
+		panic(fmt.Sprintf("queue: Ship needs n >= 1, got %d", n))
+	}
+	if every <= 0 {
+		panic(fmt.Sprintf("queue: Ship needs every > 0, got %v", every))
+	}
+
+	var batch []string // the lines since the last flush; nil when empty
+
+	// The timer runs only while batch has lines. deadline is its channel
+	// while it runs, and nil otherwise: a receive from a nil channel
+	// blocks forever, so the select below ignores it. Since Go 1.23,
+	// Stop and Reset also discard a value the timer has already sent, so
+	// a stopped timer cannot fire late into the next batch.
+	timer := time.NewTimer(every)
+	timer.Stop()
+	defer timer.Stop()
+	var deadline <-chan time.Time
+
+	send := func() {
+		timer.Stop()
+		deadline = nil
+		flush(batch)
+		batch = nil // a new slice for the next batch: flush may keep this one
+	}
+
+	for {
+		select {
+		case line, ok := <-in: // a line, or the end of the input
+			if !ok {
+				if len(batch) > 0 {
+					send()
+				}
+				return nil
+			}
+			if len(batch) == 0 {
+				timer.Reset(every)
+				deadline = timer.C
+			}
+			batch = append(batch, line)
+			if len(batch) == n {
+				send()
+			}
+		case <-deadline: // the batch's first line has waited every
+			send()
+		case <-ctx.Done(): // stop now: the lines in batch are dropped
+			return ctx.Err()
+		}
+	}
+}
