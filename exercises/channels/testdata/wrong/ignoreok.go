@@ -1,0 +1,94 @@
+// Wrong: the Merge forwarders receive without ok, so a closed input yields zeros forever.
+// A receive from a closed channel returns the zero value at once; without
+// ok the forwarder cannot tell, never returns, and the output is never
+// closed.
+// Caught by: TestMergeForwardsEveryValue
+package channels
+
+import (
+	"context"
+	"sync"
+)
+
+// Tickets returns a channel on which a goroutine of its own sends the
+// ticket numbers first, first+1, ..., first+n-1, in order. The channel is
+// unbuffered. It is closed after the last ticket, or as soon as ctx is
+// done, in which case the remaining tickets are not sent; the goroutine
+// returns right after closing it. The caller must receive until the
+// channel is closed, or cancel ctx.
+func Tickets(ctx context.Context, first, n int) <-chan int {
+	out := make(chan int)
+	go func() {
+		// The goroutine that sends is the one that closes, once, when it
+		// has nothing more to send: defer covers both ways out.
+		defer close(out)
+		for i := range n {
+			select {
+			case out <- first + i: // the consumer took it
+			case <-ctx.Done(): // the consumer gave up
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// Merge returns a channel on which it forwards every value received from
+// each of ins, until every input is closed. Values from one input keep
+// their order; values from different inputs interleave in any order. The
+// returned channel is unbuffered. It is closed once, after every input is
+// closed and all their values are forwarded, or, when ctx is done, as
+// soon as Merge's goroutines have stopped; values not yet forwarded then
+// stay in the inputs. With no inputs it is closed at once. The caller must
+// receive until the channel is closed, or cancel ctx.
+func Merge(ctx context.Context, ins ...<-chan int) <-chan int {
+	out := make(chan int)
+	var wg sync.WaitGroup
+	for _, in := range ins {
+		// One forwarder per input. None of them closes out: each knows
+		// only that its own input has ended.
+		wg.Go(func() {
+			for {
+				var v int
+				select {
+				case v = <-in: // a value, or a zero from a closed input
+				case <-ctx.Done(): // the consumer gave up
+					return
+				}
+				select {
+				case out <- v: // the consumer took it
+				case <-ctx.Done(): // the consumer gave up
+					return
+				}
+			}
+		})
+	}
+	// The closer owns the close: it waits until every forwarder has
+	// returned, so no send can follow the close, and it closes once.
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	return out
+}
+
+// Collect receives from in until in is closed, and returns the values in
+// the order they arrived and a nil error. If ctx is done first, it returns
+// the values received so far and ctx.Err(); what is still to come stays in
+// in.
+func Collect(ctx context.Context, in <-chan int) ([]int, error) {
+	var got []int
+	for {
+		// A range loop cannot also wait for ctx, so we receive in a
+		// select, and the receive with ok tells a value from the close.
+		select {
+		case v, ok := <-in: // a value, or the close
+			if !ok {
+				return got, nil
+			}
+			got = append(got, v)
+		case <-ctx.Done(): // cancelled or past its deadline
+			return got, ctx.Err()
+		}
+	}
+}
