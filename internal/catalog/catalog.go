@@ -131,6 +131,38 @@ func Lessons() []Lesson {
 			Python:    "threading.Condition",
 			Exercise:  "cond",
 		},
+		{
+			Name:      "channels",
+			Title:     "Channels: send, receive, close, range, and what panics",
+			Section:   "channels",
+			Primitive: "chan, buffered chan, close, range, v, ok := <-ch, nil channels",
+			Python:    "queue.Queue between threads, multiprocessing.Pipe",
+			Exercise:  "channels",
+		},
+		{
+			Name:      "queue",
+			Title:     "Python's queue.Queue as a buffered channel",
+			Section:   "channels",
+			Primitive: "buffered chan, select with default and a timer, container/heap",
+			Python:    "queue.Queue(maxsize): put, get(timeout), put_nowait, task_done, join",
+			Exercise:  "queue",
+		},
+		{
+			Name:      "prodcons",
+			Title:     "Producers and consumers: who closes, back-pressure, shutdown",
+			Section:   "channels",
+			Primitive: "M producers, N consumers, a closer goroutine, ctx cancellation",
+			Python:    "producer/consumer threads on a Queue with a None sentinel",
+			Exercise:  "prodcons",
+		},
+		{
+			Name:      "select",
+			Title:     "select, timeouts and context cancellation",
+			Section:   "channels",
+			Primitive: "select, time.After, time.Timer, context.WithTimeout, AfterFunc",
+			Python:    "asyncio.wait_for, asyncio.wait(FIRST_COMPLETED), selectors",
+			Exercise:  "select",
+		},
 	}
 }
 
