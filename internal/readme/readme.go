@@ -7,7 +7,9 @@ package readme
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // Section returns the body of the section of doc headed "## heading": the
@@ -65,4 +67,36 @@ func ExpectedOutput(path string) (string, error) {
 		return "", fmt.Errorf(`%s: the "Expected output" section has no closed code block`, path)
 	}
 	return block, nil
+}
+
+// Lines splits s into lines, without their newlines. A final newline does
+// not make an empty last line.
+func Lines(s string) []string {
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// Canonical returns a copy of lines in which each run of neighbouring
+// lines that differ only in their digits ("worker 2: start", "worker 5:
+// start") is sorted. Concurrent goroutines print such lines in any order;
+// comparing the canonical forms of two outputs checks everything else,
+// line for line and in place.
+func Canonical(lines []string) []string {
+	out := slices.Clone(lines)
+	shape := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsDigit(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && shape(out[j]) == shape(out[i]) {
+			j++
+		}
+		slices.Sort(out[i:j])
+		i = j
+	}
+	return out
 }

@@ -81,3 +81,19 @@ func TestExpectedOutput(t *testing.T) {
 	_, err = ExpectedOutput(filepath.Join(dir, "missing.md"))
 	assert.Error(t, err)
 }
+
+func TestLines(t *testing.T) {
+	assert.Equal(t, []string{"a", "b"}, Lines("a\nb\n"))
+	assert.Equal(t, []string{"a", "", "b"}, Lines("a\n\nb"))
+	assert.Equal(t, []string{""}, Lines(""))
+}
+
+func TestCanonical(t *testing.T) {
+	got := []string{"start", "worker 3: done", "worker 1: done", "worker 2: done", "all done", "worker 9: done"}
+	assert.Equal(t,
+		[]string{"start", "worker 1: done", "worker 2: done", "worker 3: done", "all done", "worker 9: done"},
+		Canonical(got), "only neighbouring lines of one shape are sorted")
+	assert.Equal(t, "worker 3: done", got[1], "the input is not changed")
+	assert.NotEqual(t, Canonical([]string{"b 1", "a 2"}), Canonical([]string{"a 2", "b 1"}),
+		"lines that differ in more than digits keep their order")
+}

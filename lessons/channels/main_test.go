@@ -191,7 +191,7 @@ func TestDrainClosed(t *testing.T) {
 		"close: v, ok := <-ch: 7 true",
 		"close: range got 8 9, then ended",
 		"close: v, ok := <-ch: 0 false (at once, every time)",
-	}, lines(out.String()))
+	}, readme.Lines(out.String()))
 }
 
 // TestCountSendsInOrderAndCloses checks the generator: 1..n in order, and
@@ -419,9 +419,4 @@ func TestHelp(t *testing.T) {
 	for _, name := range []string{"-cap", "-wait"} {
 		assert.Contains(t, out.String(), name)
 	}
-}
-
-// lines splits s into lines, without their newlines.
-func lines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }

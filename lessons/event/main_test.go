@@ -13,7 +13,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-	"unicode"
 
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
@@ -98,7 +97,7 @@ func TestOutputMatchesREADME(t *testing.T) {
 		require.NoError(t, run(t.Context(), &out, nil))
 		assert.Equal(t, 5500*time.Millisecond, time.Since(begin),
 			"want 1s gate + 0.5s timeout + 0.5s work + 3s barrier + 0.5s stop")
-		assert.Equal(t, canonical(lines(block)), canonical(lines(out.String())))
+		assert.Equal(t, readme.Canonical(readme.Lines(block)), readme.Canonical(readme.Lines(out.String())))
 	})
 }
 
@@ -111,7 +110,7 @@ func TestGateReleasesEveryWorkerAtOnce(t *testing.T) {
 		err := run(t.Context(), &out, []string{"-workers", "50", "-open", "2s",
 			"-timeout", "0", "-work", "0", "-stop", "0"})
 		require.NoError(t, err)
-		got := lines(out.String())
+		got := readme.Lines(out.String())
 		opening := slices.Index(got, "opening the gate at 2s")
 		require.NotEqual(t, -1, opening, "no opening line at 2s:\n%s", &out)
 		for id := 1; id <= 50; id++ {
@@ -464,7 +463,7 @@ func TestStopReachesEveryWorkerAtOnce(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 2*time.Second, time.Since(begin),
 			"want the stop demo's 2s, and no wait for the workers' hour-long jobs")
-		got := lines(out.String())
+		got := readme.Lines(out.String())
 		stopping := slices.Index(got, "stopping at 2s: cancel(shutdown requested)")
 		require.NotEqual(t, -1, stopping, "no stopping line:\n%s", &out)
 		for id := 1; id <= 5; id++ {
@@ -505,7 +504,7 @@ func TestCtrlCStopsPromptly(t *testing.T) {
 				assert.Equal(t, tt.cancelAt, time.Since(begin),
 					"run returned late: does something ignore ctx?")
 				if tt.wantLine != "" {
-					assert.Contains(t, lines(out.String()), tt.wantLine)
+					assert.Contains(t, readme.Lines(out.String()), tt.wantLine)
 				}
 			})
 		})
@@ -583,34 +582,4 @@ func startWaiter(begin time.Time, wait func() error) *waiter {
 // returned reports, without blocking, whether the wait has returned.
 func (w *waiter) returned() bool {
 	return isClosed(w.done)
-}
-
-// lines splits s into lines, without their newlines.
-func lines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
-// canonical returns a copy of lines in which each run of neighbouring lines
-// that differ only in their digits ("worker 2: working", "worker 3:
-// working") is sorted: concurrent workers print such lines in any order.
-// Every other line keeps its place.
-func canonical(lines []string) []string {
-	out := slices.Clone(lines)
-	shape := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if unicode.IsDigit(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
-	for i := 0; i < len(out); {
-		j := i + 1
-		for j < len(out) && shape(out[j]) == shape(out[i]) {
-			j++
-		}
-		slices.Sort(out[i:j])
-		i = j
-	}
-	return out
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-	"unicode"
 
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
@@ -61,7 +60,7 @@ func TestOutputMatchesREADME(t *testing.T) {
 		require.NoError(t, run(t.Context(), &out, nil))
 		assert.Equal(t, 3*time.Second+time.Second, time.Since(start),
 			"want one 3s sleep for all the workers, then the 1s join timeout")
-		assert.Equal(t, canonical(want), canonical(lines(out.String())))
+		assert.Equal(t, readme.Canonical(want), readme.Canonical(readme.Lines(out.String())))
 	})
 }
 
@@ -95,7 +94,7 @@ func TestEveryWorkerStartsAndEnds(t *testing.T) {
 		var out bytes.Buffer
 		err := run(t.Context(), &out, []string{"-workers", "7", "-timeout", "0"})
 		require.NoError(t, err)
-		got := lines(out.String())
+		got := readme.Lines(out.String())
 		assert.Contains(t, got, "workers started: 7; runtime.NumGoroutine() rose by 7")
 		lastStart, firstDone := -1, len(got)
 		for id := 1; id <= 7; id++ {
@@ -264,35 +263,5 @@ func readmeOutput(t *testing.T) []string {
 	t.Helper()
 	block, err := readme.ExpectedOutput("README.md")
 	require.NoError(t, err)
-	return lines(block)
-}
-
-// lines splits s into lines, without their newlines.
-func lines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
-// canonical returns a copy of lines in which each run of neighbouring lines
-// that differ only in their digits ("worker 2: start", "worker 5: start")
-// is sorted: concurrent workers print such lines in any order. Every other
-// line keeps its place.
-func canonical(lines []string) []string {
-	out := slices.Clone(lines)
-	shape := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if unicode.IsDigit(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
-	for i := 0; i < len(out); {
-		j := i + 1
-		for j < len(out) && shape(out[j]) == shape(out[i]) {
-			j++
-		}
-		slices.Sort(out[i:j])
-		i = j
-	}
-	return out
+	return readme.Lines(block)
 }

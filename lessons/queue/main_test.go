@@ -81,7 +81,7 @@ func TestOutputMatchesREADME(t *testing.T) {
 		require.NoError(t, run(t.Context(), &out, nil))
 		assert.Equal(t, 4*time.Second, time.Since(begin),
 			"want the 2s get timeout + 0.5s blocked put + 3 tasks of 0.5s")
-		assert.Equal(t, lines(block), lines(out.String()))
+		assert.Equal(t, readme.Lines(block), readme.Lines(out.String()))
 	})
 }
 
@@ -420,7 +420,7 @@ func TestRunStopsWhenCtxIsDone(t *testing.T) {
 				assert.ErrorIs(t, err, context.Canceled)
 				assert.Equal(t, tt.cancelAt, time.Since(begin),
 					"run returned late: does something ignore ctx?")
-				got := lines(out.String())
+				got := readme.Lines(out.String())
 				assert.Equal(t, tt.lastLine, got[len(got)-1], "last line printed")
 			})
 		})
@@ -473,9 +473,4 @@ func drain[T any](q chan T) []T {
 		}
 		got = append(got, v)
 	}
-}
-
-// lines splits s into lines, without their newlines.
-func lines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }

@@ -117,7 +117,7 @@ func TestOutputMatchesREADME(t *testing.T) {
 	}
 	require.NoError(t, err, "stderr:\n%s", &stderr)
 
-	got := lines(stdout.String())
+	got := readme.Lines(stdout.String())
 	want := readmeOutput(t)
 	assert.Equal(t, maskCounts(want), maskCounts(got))
 
@@ -142,7 +142,7 @@ func TestOneGoroutineLosesNothing(t *testing.T) {
 			err := run(t.Context(), &out,
 				[]string{"-goroutines", "1", "-n", fmt.Sprint(n)})
 			require.NoError(t, err)
-			expected, actual, lost := parseReport(t, lines(out.String())[1:4])
+			expected, actual, lost := parseReport(t, readme.Lines(out.String())[1:4])
 			assert.Equal(t, []int{n, n, 0}, []int{expected, actual, lost},
 				"expected, actual, lost")
 		})
@@ -321,10 +321,5 @@ func readmeOutput(t *testing.T) []string {
 	t.Helper()
 	block, err := readme.ExpectedOutput("README.md")
 	require.NoError(t, err)
-	return lines(block)
-}
-
-// lines splits s into lines, without their newlines.
-func lines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	return readme.Lines(block)
 }

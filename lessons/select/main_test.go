@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
-	"unicode"
 
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
@@ -87,7 +85,7 @@ func TestOutputMatchesREADME(t *testing.T) {
 		require.NoError(t, run(t.Context(), &out, nil))
 		assert.Equal(t, 3600*time.Millisecond, time.Since(begin),
 			"want 1s time.After + 1s idle + 500ms merge + 1s deadline + 100ms cause")
-		assert.Equal(t, canonical(lines(block)), canonical(lines(out.String())))
+		assert.Equal(t, readme.Canonical(readme.Lines(block)), readme.Canonical(readme.Lines(out.String())))
 	})
 }
 
@@ -241,7 +239,7 @@ func TestMergeDisablesClosedChannels(t *testing.T) {
 			"nil channel: a3 at 5s",
 			"nil channel: a closed at 5s: a = nil",
 			"nil channel: both closed; 5 values",
-		}, lines(out.String()))
+		}, readme.Lines(out.String()))
 	})
 }
 
@@ -290,7 +288,7 @@ func TestAfterFuncRunsOnceCtxIsDone(t *testing.T) {
 			"afterfunc: f runs: context canceled",
 			"afterfunc: stop() after f ran: false",
 			"afterfunc: stop() before the cancel: true; f will never run",
-		}, lines(out.String()))
+		}, readme.Lines(out.String()))
 
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
@@ -384,34 +382,4 @@ func TestHelp(t *testing.T) {
 	for _, name := range []string{"-rounds", "-timeout", "-tick"} {
 		assert.Contains(t, out.String(), name)
 	}
-}
-
-// lines splits s into lines, without their newlines.
-func lines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
-// canonical returns a copy of lines in which each run of neighbouring lines
-// that differ only in their digits ("call 2 stopped", "call 3 stopped") is
-// sorted: concurrent calls print such lines in any order. Every other line
-// keeps its place.
-func canonical(lines []string) []string {
-	out := slices.Clone(lines)
-	shape := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if unicode.IsDigit(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
-	for i := 0; i < len(out); {
-		j := i + 1
-		for j < len(out) && shape(out[j]) == shape(out[i]) {
-			j++
-		}
-		slices.Sort(out[i:j])
-		i = j
-	}
-	return out
 }
