@@ -14,11 +14,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -26,19 +24,15 @@ import (
 	"testing"
 
 	"github.com/concurrency-workbook/workbook/internal/hangcheck"
+	"github.com/concurrency-workbook/workbook/internal/lessonchild"
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
-// helperEnv, set to 1 in a child's environment, makes the test binary run
-// the lesson's main instead of its tests: the helper-process idiom of
-// os/exec's own tests.
-const helperEnv = "ONCE_LESSON_RUN_MAIN"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "1" {
+	if lessonchild.IsChild() {
 		main()     // exits 1 by itself on a bad flag
 		os.Exit(0) // under -race, exit status 66 if a race was reported
 	}
@@ -298,7 +292,7 @@ func TestOnceFuncRunsOnce(t *testing.T) {
 // nothing else, finishes its run, and exits with the race detector's
 // status, 66. The double check prints the right answer all the same.
 func TestRaceDetectorReportsThePlainDoubleCheck(t *testing.T) {
-	cmd := raceLesson(t, "-racy")
+	cmd := lessonchild.Race(t, "-racy")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run() // starts the child and waits for it to exit
@@ -393,50 +387,6 @@ func TestCancelledContext(t *testing.T) {
 	err := run(ctx, &out, []string{"-callers", "2"})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.NotContains(t, out.String(), "OnceFunc", "run went on after ctx was done")
-}
-
-// selfLesson returns a command that runs the lesson's main in a child: this
-// test binary, re-executed in helper mode (see TestMain), with args. The
-// child is built with -race exactly when this test binary is.
-func selfLesson(t *testing.T, args ...string) *exec.Cmd {
-	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.CommandContext(t.Context(), exe, args...)
-	// atexit_sleep_ms=0 skips the race detector's 1 s pause at exit. We
-	// replace any GORACE the caller set, so the exit status on a race stays
-	// the default, 66.
-	cmd.Env = append(os.Environ(), helperEnv+"=1", "GORACE=atexit_sleep_ms=0")
-	return cmd
-}
-
-// raceLesson returns a command that runs the lesson built with -race, with
-// args: this test binary in helper mode if it was built with -race, or else
-// the lesson built with go build -race into a temporary directory. It skips
-// the test only if the toolchain cannot build with -race at all.
-func raceLesson(t *testing.T, args ...string) *exec.Cmd {
-	t.Helper()
-	if raceEnabled {
-		return selfLesson(t, args...)
-	}
-	bin := filepath.Join(t.TempDir(), "once")
-	build := exec.CommandContext(t.Context(),
-		"go", "build", "-race", "-o", bin, ".")
-	out, err := build.CombinedOutput() // waits for go build to exit
-	switch {
-	case errors.Is(err, exec.ErrNotFound):
-		t.Skip("no go command on PATH to build the lesson with -race")
-	case err != nil && (bytes.Contains(out, []byte("-race")) ||
-		bytes.Contains(out, []byte("C compiler"))):
-		// "-race requires cgo", "-race is not supported on ...", or no C
-		// compiler for the cgo that -race needs.
-		t.Skipf("this toolchain cannot build with -race:\n%s", out)
-	case err != nil:
-		t.Fatalf("go build -race: %v\n%s", err, out)
-	}
-	cmd := exec.CommandContext(t.Context(), bin, args...)
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	return cmd
 }
 
 // TestOnceIsUsedUpByTheFirstFunction checks the Pitfalls' claim that a
