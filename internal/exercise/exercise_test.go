@@ -72,6 +72,12 @@ func TestParse(t *testing.T) {
 			want: Result{Built: true, Leak: true, Output: "goleak: Errors on successful test run: found unexpected goroutines:\n"},
 		},
 		{
+			name: "a panic in a goroutine ends the binary during a test",
+			out: jsonLines([3]string{"run", "TestFirst", ""}, [3]string{"pass", "TestFirst", ""},
+				[3]string{"run", "TestCrash", ""}, [3]string{"output", "TestCrash", "panic: boom\n"}, [3]string{"fail", "", ""}),
+			want: Result{Built: true, Failed: []string{"TestCrash"}, Crashed: true, Output: "panic: boom\n"},
+		},
+		{
 			name: "build failure",
 			out:  []byte(`{"ImportPath":"x","Action":"build-output","Output":"./x.go:3:1: syntax error\n"}` + "\n" + `{"ImportPath":"x","Action":"build-fail"}` + "\n"),
 			want: Result{Output: "./x.go:3:1: syntax error\n"},

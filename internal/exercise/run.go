@@ -37,6 +37,7 @@ type Result struct {
 	Race     bool     // the race detector reported a data race
 	Deadlock bool     // a test reported a deadlock or hang, or the binary timed out
 	Leak     bool     // goleak reported goroutines still running
+	Crashed  bool     // the test binary died (a panic in a goroutine, a fatal error) during the tests in Failed
 	Output   string   // everything the build and the tests printed
 }
 
@@ -98,6 +99,7 @@ type event struct {
 func parse(out []byte) Result {
 	r := Result{Built: true}
 	var text strings.Builder
+	var running []string // tests started and not yet ended, in start order
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
@@ -112,6 +114,8 @@ func parse(out []byte) Result {
 			text.WriteString(e.Output)
 		case "build-fail":
 			r.Built = false
+		case "run":
+			running = append(running, e.Test)
 		case "fail":
 			if e.Test != "" && !slices.Contains(r.Failed, e.Test) {
 				r.Failed = append(r.Failed, e.Test)
@@ -119,6 +123,21 @@ func parse(out []byte) Result {
 		case "pass":
 			if e.Test == "" {
 				r.Passed = true
+			}
+		}
+		switch e.Action {
+		case "pass", "fail", "skip":
+			running = slices.DeleteFunc(running, func(t string) bool { return t == e.Test })
+		}
+	}
+	// A panic in a goroutine, or a fatal error, ends the test binary at
+	// once: no test reports failing, only the package. The tests still
+	// running then are the ones it happened in.
+	if !r.Passed && len(running) > 0 {
+		r.Crashed = true
+		for _, t := range running {
+			if !slices.Contains(r.Failed, t) {
+				r.Failed = append(r.Failed, t)
 			}
 		}
 	}
