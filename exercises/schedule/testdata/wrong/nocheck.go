@@ -1,0 +1,41 @@
+// Wrong: Do never looks at ctx before a call, so a ctx that is done already still gets one call.
+// Caught by: TestAlreadyCancelled
+package retry
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func Do(ctx context.Context, attempts int, base time.Duration,
+	op func(context.Context) error) error {
+	if attempts < 1 {
+		panic(fmt.Sprintf("retry: attempts must be at least 1, got %d", attempts))
+	}
+	var err error
+	delay := base
+	for i := range attempts {
+		if i > 0 {
+			if err := wait(ctx, delay); err != nil {
+				return err
+			}
+			delay *= 2
+		}
+		if err = op(ctx); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("retry: after %d attempts: %w", attempts, err)
+}
+
+func wait(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,31 @@
+// Wrong: Do waits with time.Sleep, which a cancel cannot cut short, so it returns only when the wait is over.
+// Caught by: TestCancelWhileWaiting, TestDeadlineWhileWaiting
+package retry
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func Do(ctx context.Context, attempts int, base time.Duration,
+	op func(context.Context) error) error {
+	if attempts < 1 {
+		panic(fmt.Sprintf("retry: attempts must be at least 1, got %d", attempts))
+	}
+	var err error
+	delay := base
+	for i := range attempts {
+		if i > 0 {
+			time.Sleep(delay)
+			delay *= 2
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err = op(ctx); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("retry: after %d attempts: %w", attempts, err)
+}
