@@ -1,0 +1,68 @@
+// Wrong: it keeps only the first error (a sync.Once), in its image's
+// Result; the later images that fail get neither a thumb nor an error, as
+// if they had succeeded with an empty thumb.
+// Caught by: TestEveryErrorAtItsIndex
+package thumbs
+
+import (
+	"context"
+	"sync"
+)
+
+// An Image is one picture to shrink.
+type Image struct {
+	Name          string
+	Width, Height int
+}
+
+// A Thumb is the small version of an Image.
+type Thumb struct {
+	Name          string
+	Width, Height int
+}
+
+// A Result is the outcome of one job: the Thumb if Err is nil, or the
+// error the job returned.
+type Result struct {
+	Thumb Thumb
+	Err   error
+}
+
+// Process calls f on every image, with at most n calls at once.
+func Process(ctx context.Context, images []Image, n int,
+	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
+	if n < 1 {
+		panic("thumbs: n must be at least 1")
+	}
+	results := make([]Result, len(images))
+	var once sync.Once
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, len(images)) {
+		wg.Go(func() {
+			for i := range jobs {
+				thumb, err := f(ctx, images[i])
+				if err != nil {
+					once.Do(func() { results[i].Err = err })
+					continue
+				}
+				results[i] = Result{Thumb: thumb}
+			}
+		})
+	}
+	for i := range images {
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}

@@ -1,0 +1,57 @@
+// Wrong: the feeding loop never looks at ctx, so after a cancel it goes on
+// handing every remaining image to the workers; it only checks ctx at the
+// end.
+// Caught by: TestCancelStopsStartingJobs, TestCancelledBeforeTheStart
+package thumbs
+
+import (
+	"context"
+	"sync"
+)
+
+// An Image is one picture to shrink.
+type Image struct {
+	Name          string
+	Width, Height int
+}
+
+// A Thumb is the small version of an Image.
+type Thumb struct {
+	Name          string
+	Width, Height int
+}
+
+// A Result is the outcome of one job: the Thumb if Err is nil, or the
+// error the job returned.
+type Result struct {
+	Thumb Thumb
+	Err   error
+}
+
+// Process calls f on every image, with at most n calls at once.
+func Process(ctx context.Context, images []Image, n int,
+	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
+	if n < 1 {
+		panic("thumbs: n must be at least 1")
+	}
+	results := make([]Result, len(images))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, len(images)) {
+		wg.Go(func() {
+			for i := range jobs {
+				thumb, err := f(ctx, images[i])
+				results[i] = Result{Thumb: thumb, Err: err}
+			}
+		})
+	}
+	for i := range images {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}

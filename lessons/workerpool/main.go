@@ -1,0 +1,449 @@
+// The workerpool command shows three ways to run a batch of jobs with at
+// most n running at once and collect their results in input order: a fixed
+// pool of worker goroutines reading jobs from a channel, errgroup.Group
+// with SetLimit, and one goroutine per job that takes one of n channel
+// tokens first. They are Go's answers to Python's
+// ThreadPoolExecutor(max_workers=n) and Pool.map.
+//
+// Each way puts each result at its job's index, so the results come out in
+// input order whatever order the jobs finish in. The first error cancels
+// the jobs still running and starts no more, as errgroup.WithContext does,
+// and a job that panics becomes an error that keeps its stack, instead of
+// crashing the program.
+//
+// Usage:
+//
+//	go run ./lessons/workerpool [-jobs n] [-workers n] [-sleep d]
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "workerpool:", err)
+		os.Exit(1)
+	}
+}
+
+// A job computes one output from one input. It should return promptly,
+// with ctx.Err(), once ctx is done.
+type job func(ctx context.Context, x int) (int, error)
+
+// A mapper calls f on every input, with at most workers calls in progress
+// at any moment, and returns the outputs in input order: out[i] is
+// f(inputs[i]). The first error wins: it cancels the ctx the calls in
+// progress were given, no call starts after it, and the mapper returns it
+// with nil outputs. A call that panics is turned into a *panicError. If
+// ctx is done first, the mapper returns ctx.Err(). Every goroutine it
+// starts has returned when it returns.
+type mapper func(ctx context.Context, workers int, inputs []int,
+	f job) ([]int, error)
+
+// run runs the same jobs each of the three ways, then shows results in
+// order when jobs finish out of order, the first error cancelling the
+// rest, and a panic turned into an error. It returns ctx.Err() as soon as
+// ctx is done (Ctrl-C). Every goroutine it starts has returned when it
+// returns.
+func run(ctx context.Context, w io.Writer, args []string) error {
+	cfg, err := parseFlags(w, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage is printed; there is nothing else to do
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d jobs, at most %d at once; each job squares its"+
+		" number and takes %v (simulated work)\n", cfg.jobs, cfg.workers,
+		cfg.sleep)
+
+	// We run the same jobs three ways. Each job counts itself in and out
+	// with atomics, so that we can print the most that ever ran at once.
+	inputs := make([]int, cfg.jobs)
+	for i := range inputs {
+		inputs[i] = i + 1
+	}
+	ways := []struct {
+		title string
+		m     mapper
+	}{
+		{"a pool of %d workers reading job numbers from a channel", withPool},
+		{"errgroup.WithContext with SetLimit(%d): g.Go waits for a slot",
+			withErrgroup},
+		{"one goroutine per job; each takes one of %d tokens first",
+			withGoroutinePerJob},
+	}
+	for i, way := range ways {
+		fmt.Fprintf(w, "\n%d. "+way.title+"\n", i+1, cfg.workers)
+		var inFlight, peak atomic.Int64
+		square := func(ctx context.Context, x int) (int, error) {
+			now := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for p := peak.Load(); now > p && !peak.CompareAndSwap(p, now); {
+				p = peak.Load()
+			}
+			if err := simulateWork(ctx, cfg.sleep); err != nil {
+				return 0, err
+			}
+			return x * x, nil
+		}
+		begin := time.Now()
+		out, err := way.m(ctx, cfg.workers, inputs, square)
+		if err != nil {
+			return err // Ctrl-C: every job has returned
+		}
+		took := time.Since(begin).Truncate(cfg.resolution())
+		fmt.Fprintf(w, "  results: %v\n", out)
+		if int(peak.Load()) <= cfg.workers {
+			fmt.Fprintf(w, "  %d jobs in %v, never more than %d at once"+
+				" (one at a time: %v)\n", cfg.jobs, took, cfg.workers,
+				time.Duration(cfg.jobs)*cfg.sleep)
+		} else {
+			fmt.Fprintf(w, "  %d jobs in %v, but %d at once: the limit of"+
+				" %d did not hold!\n", cfg.jobs, took, peak.Load(), cfg.workers)
+		}
+	}
+
+	// The rest of the lesson uses the pool, with fixed sizes whatever the
+	// flags, so that its job numbers make sense. The tests check the
+	// same behaviour for all three ways.
+	if err := outOfOrder(ctx, w, cfg); err != nil {
+		return err
+	}
+	if err := firstError(ctx, w, cfg); err != nil {
+		return err
+	}
+	return panicking(ctx, w)
+}
+
+// outOfOrder runs three jobs at once, the first the slowest, so that they
+// finish in reverse order, and prints their results in input order.
+func outOfOrder(ctx context.Context, w io.Writer, cfg config) error {
+	fmt.Fprintln(w, "\n4. Jobs that finish in reverse order"+
+		" (a pool of 3 workers, 3 jobs)")
+	// Job x takes (4-x) times -sleep: job 3 is done first, job 1 last.
+	// Each worker writes its result to out[i], the slot of its own job,
+	// so no two goroutines write the same element and the order of the
+	// slice is the order of the inputs, not of the finishing.
+	slow := func(ctx context.Context, x int) (int, error) {
+		if err := simulateWork(ctx, time.Duration(4-x)*cfg.sleep); err != nil {
+			return 0, err
+		}
+		return x * x, nil
+	}
+	begin := time.Now()
+	out, err := withPool(ctx, 3, []int{1, 2, 3}, slow)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  job 1 takes %v, job 2 %v, job 3 %v\n",
+		3*cfg.sleep, 2*cfg.sleep, cfg.sleep)
+	fmt.Fprintf(w, "  results: %v, in input order, after %v\n", out,
+		time.Since(begin).Truncate(cfg.resolution()))
+	return nil
+}
+
+// errBadInput is the error the failing job of firstError returns.
+var errBadInput = errors.New("bad input")
+
+// firstError runs 10 jobs with 3 workers, of which job 5 fails half-way
+// through, and prints the error and when it came back.
+func firstError(ctx context.Context, w io.Writer, cfg config) error {
+	fmt.Fprintln(w, "\n5. Job 5 of 10 fails half-way: the first error"+
+		" cancels the rest (a pool of 3 workers)")
+	// Job 5 starts in the second round, at 1 -sleep, and fails half a
+	// -sleep later. Its worker returns the error, errgroup cancels the
+	// ctx every job was given, jobs 4 and 6 see it and stop at once, and
+	// the feeder sends no more job numbers.
+	jobs := func(ctx context.Context, x int) (int, error) {
+		if x == 5 {
+			if err := simulateWork(ctx, cfg.sleep/2); err != nil {
+				return 0, err
+			}
+			return 0, errBadInput
+		}
+		if err := simulateWork(ctx, cfg.sleep); err != nil {
+			return 0, err
+		}
+		return x * x, nil
+	}
+	inputs := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	begin := time.Now()
+	out, err := withPool(ctx, 3, inputs, jobs)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr // Ctrl-C, not the job's error
+	}
+	fmt.Fprintf(w, "  after %v: %v; results: %v\n",
+		time.Since(begin).Truncate(cfg.resolution()), err, out)
+	return nil
+}
+
+// panicking runs 5 jobs with 3 workers, of which job 3 indexes past the end
+// of a slice, and prints the error the panic became.
+func panicking(ctx context.Context, w io.Writer) error {
+	fmt.Fprintln(w, "\n6. Job 3 of 5 panics: the worker recovers it and"+
+		" returns an error with the stack")
+	table := []int{10, 20, 30}
+	jobs := func(_ context.Context, x int) (int, error) {
+		return lookup(table, x), nil // x = 4: index out of range
+	}
+	_, err := withPool(ctx, 3, []int{0, 1, 4, 2, 0}, jobs)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	fmt.Fprintf(w, "  error: %v\n", err)
+	// The error is a *panicError: we can tell a bug from an ordinary
+	// failure, and its stack says where the bug is.
+	if pe := (*panicError)(nil); errors.As(err, &pe) {
+		fmt.Fprintf(w, "  a *panicError for job %d; its stack names"+
+			" lookup, where it panicked: %t\n", pe.job,
+			strings.Contains(pe.stack, ".lookup("))
+	}
+	fmt.Fprintln(w, "  the program goes on; the same panic in a bare"+
+		" errgroup function would end it")
+	return nil
+}
+
+// lookup returns table[i]; it panics if i is out of range.
+func lookup(table []int, i int) int { return table[i] }
+
+// simulateWork stands for a job's work: it waits d, or until ctx is done,
+// whichever comes first, and then returns ctx.Err().
+func simulateWork(ctx context.Context, d time.Duration) error {
+	// We wait with a timer in a select rather than time.Sleep, so that a
+	// cancel (the first error, or Ctrl-C) ends the wait at once.
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C: // the work is done
+		return nil
+	case <-ctx.Done(): // cancelled: give up now
+		return ctx.Err()
+	}
+}
+
+// A panicError is what a job's panic becomes: the job's number (its index
+// plus 1), the value it panicked with, and the stack of the goroutine at
+// the panic, which names the function that panicked.
+type panicError struct {
+	job   int
+	value any
+	stack string
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("job %d: panic: %v", e.job, e.value)
+}
+
+// call calls f(ctx, inputs[i]) for job i. It wraps an error with the job's
+// number, and turns a panic into a *panicError.
+func call(ctx context.Context, f job, inputs []int, i int) (y int,
+	err error) {
+	// We recover in the goroutine that panicked, the only place a panic
+	// can be recovered, and we take the stack there with debug.Stack,
+	// while it still shows the frames that panicked. Note that this is a
+	// policy: a panic is a bug, and the caller must treat the error as
+	// one, not retry it.
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{job: i + 1, value: r, stack: string(debug.Stack())}
+		}
+	}()
+	y, err = f(ctx, inputs[i])
+	if err != nil {
+		return 0, fmt.Errorf("job %d: %w", i+1, err)
+	}
+	return y, nil
+}
+
+// withPool starts workers goroutines, which take job numbers from a
+// channel until it is closed; the calling goroutine feeds the channel.
+func withPool(ctx context.Context, workers int, inputs []int,
+	f job) ([]int, error) {
+	// errgroup.WithContext gives us a ctx that is cancelled by the first
+	// worker that returns an error, and Wait joins the workers and
+	// returns that first error. Each worker writes out[i] for the jobs it
+	// takes: no two write the same element, and Wait makes every write
+	// visible to us (it synchronizes after each worker's return).
+	out := make([]int, len(inputs))
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan int) // unbuffered: a job is handed to a free worker
+	for range min(workers, len(inputs)) {
+		g.Go(func() error {
+			for i := range jobs {
+				// A job handed over just as another failed must not
+				// start.
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				y, err := call(gctx, f, inputs, i)
+				if err != nil {
+					return err // this worker stops; errgroup cancels gctx
+				}
+				out[i] = y
+			}
+			return nil
+		})
+	}
+
+	// We feed the job numbers in order, each send in a select with
+	// gctx.Done(), so that an error stops the feeding. Note the check
+	// before the select: with gctx done and a worker ready, select would
+	// pick either case at random.
+	for i := range inputs {
+		if gctx.Err() != nil {
+			break
+		}
+		select {
+		case jobs <- i: // a free worker took job i
+		case <-gctx.Done(): // a job failed, or ctx is done
+		}
+	}
+	close(jobs) // we are the only sender: the workers' range loops end
+	return wait(ctx, g, out)
+}
+
+// wait waits for g and returns out, or the first error, or ctx.Err() if
+// ctx was cancelled and some jobs never ran.
+func wait(ctx context.Context, g *errgroup.Group, out []int) ([]int,
+	error) {
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// Note that we test the caller's ctx, not the group's: Wait always
+	// cancels the group's ctx when it returns.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// withErrgroup starts one goroutine per job with errgroup, and lets
+// SetLimit make g.Go wait until fewer than workers run.
+func withErrgroup(ctx context.Context, workers int, inputs []int,
+	f job) ([]int, error) {
+	// SetLimit(workers) makes g.Go block while workers of the group's
+	// goroutines run, so the loop starts job i only when a slot is free.
+	// Note that g.Go does not watch ctx: we check it before each g.Go,
+	// and again in the goroutine, in case it was cancelled while g.Go
+	// waited.
+	out := make([]int, len(inputs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i := range inputs {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			y, err := call(gctx, f, inputs, i)
+			if err != nil {
+				return err
+			}
+			out[i] = y
+			return nil
+		})
+	}
+	return wait(ctx, g, out)
+}
+
+// withGoroutinePerJob starts a goroutine for every job at once; each
+// takes one of workers tokens from a channel before it runs its job.
+func withGoroutinePerJob(ctx context.Context, workers int, inputs []int,
+	f job) ([]int, error) {
+	// The tokens bound the jobs running, not the goroutines: all
+	// len(inputs) of them exist from the start, most of them waiting for
+	// a token. Note that they wait in no order: job 7 may start before
+	// job 2. The results are in order all the same, because each
+	// goroutine writes its own out[i].
+	out := make([]int, len(inputs))
+	g, gctx := errgroup.WithContext(ctx)
+	sem := make(chan struct{}, workers) // one slot per job running
+	for i := range inputs {
+		g.Go(func() error {
+			select {
+			case sem <- struct{}{}: // a slot is ours
+			case <-gctx.Done(): // a job failed, or ctx is done
+				return gctx.Err()
+			}
+			defer func() { <-sem }()
+			if err := gctx.Err(); err != nil {
+				return err // both cases were ready, and select took the slot
+			}
+			y, err := call(gctx, f, inputs, i)
+			if err != nil {
+				return err
+			}
+			out[i] = y
+			return nil
+		})
+	}
+	return wait(ctx, g, out)
+}
+
+// maxJobs keeps the printed results readable.
+const maxJobs = 1000
+
+// config holds the lesson's flags.
+type config struct {
+	jobs    int           // how many jobs to run
+	workers int           // how many may run at once
+	sleep   time.Duration // how long each simulated job takes
+}
+
+// resolution is the precision of the times printed: a tenth of -sleep, or
+// a tenth of a second with -sleep 0. Starting goroutines and handing over
+// jobs takes microseconds, which would only be noise.
+func (cfg config) resolution() time.Duration {
+	return cmp.Or(cfg.sleep/10, 100*time.Millisecond)
+}
+
+// parseFlags parses and checks args. For -h it prints the usage to w and
+// returns flag.ErrHelp.
+func parseFlags(w io.Writer, args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("workerpool", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors reach the user through run's error
+	fs.IntVar(&cfg.jobs, "jobs", 10, "how many jobs to run")
+	fs.IntVar(&cfg.workers, "workers", 3, "how many jobs may run at once")
+	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
+		"how long each simulated job takes")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(w)
+		fs.Usage()
+		return cfg, err
+	case err != nil:
+		return cfg, err
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case cfg.jobs < 1 || cfg.jobs > maxJobs:
+		return cfg, fmt.Errorf("-jobs must be from 1 to %d, got %d",
+			maxJobs, cfg.jobs)
+	case cfg.workers < 1:
+		return cfg, fmt.Errorf("-workers must be at least 1, got %d",
+			cfg.workers)
+	case cfg.sleep < 0:
+		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
+	}
+	return cfg, nil
+}
