@@ -163,6 +163,38 @@ func Lessons() []Lesson {
 			Python:    "asyncio.wait_for, asyncio.wait(FIRST_COMPLETED), selectors",
 			Exercise:  "select",
 		},
+		{
+			Name:      "pipeline",
+			Title:     "Pipelines: stages, fan-out, fan-in, cancellation, order",
+			Section:   "composition",
+			Primitive: "stage funcs returning <-chan, merge, errgroup.WithContext",
+			Python:    "chained generators; queues between thread stages",
+			Exercise:  "pipeline",
+		},
+		{
+			Name:      "workerpool",
+			Title:     "Bounded parallelism: a pool of workers, results in order",
+			Section:   "composition",
+			Primitive: "worker goroutines on a jobs channel, errgroup.SetLimit",
+			Python:    "ThreadPoolExecutor(max_workers=4), Pool.map",
+			Exercise:  "workerpool",
+		},
+		{
+			Name:      "schedule",
+			Title:     "Run later, run every, cancel: timers, tickers, a scheduler",
+			Section:   "composition",
+			Primitive: "time.AfterFunc, time.Ticker, Timer.Stop, container/heap",
+			Python:    "sched.scheduler, threading.Timer",
+			Exercise:  "schedule",
+		},
+		{
+			Name:      "async",
+			Title:     "From asyncio to goroutines: no event loop, no colours",
+			Section:   "composition",
+			Primitive: "goroutines, errgroup, context deadlines, iter.Seq",
+			Python:    "async def, await, asyncio.gather, asyncio.wait_for",
+			Exercise:  "async",
+		},
 	}
 }
 
