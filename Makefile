@@ -22,8 +22,9 @@ help: ## list the targets
 test: lint race exercises cross ## the project's test command: lint, race tests, exercise verification, cross-builds
 	@echo "make test: all checks passed"
 
-lint: ## gofmt, go vet and staticcheck (pinned)
+lint: ## gofmt, go mod tidy, go vet and staticcheck (pinned)
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(STATICCHECK) $(PKGS)
 	@# Stubs keep fields their TODOs will use: only the unused check is off.
