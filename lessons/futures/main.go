@@ -1,0 +1,338 @@
+// The futures command shows patterns/futures, the workbook's executor: a
+// fixed number of worker goroutines that run submitted functions, and
+// futures that we can ask whether they are running or done, wait on,
+// cancel before they start, and attach callbacks to. It replays the
+// classic concurrent.futures demo: three tasks on four workers, 24 jobs of
+// which one is cancelled and every other one has a callback, and a map
+// over 12 items whose results come back in input order.
+//
+// Usage:
+//
+//	go run ./lessons/futures [-workers n] [-sleep d]
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/concurrency-workbook/workbook/patterns/futures"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "futures:", err)
+		os.Exit(1)
+	}
+}
+
+// run runs the three parts of the demo on one executor, and shuts it down
+// before it returns, so every goroutine it started has ended. On Ctrl-C it
+// cancels the tasks running, drops the ones waiting, and returns
+// ctx.Err().
+func run(ctx context.Context, w io.Writer, args []string) error {
+	cfg, err := parseFlags(w, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage is printed; there is nothing else to do
+	}
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "each part makes its own executor (-workers %d); a"+
+		" unit of simulated work takes %v\n", cfg.workers, cfg.sleep)
+	for _, part := range []func(context.Context, io.Writer,
+		*futures.Executor, config) error{
+		threeTasks, cancelAndCallbacks, mapPairs,
+	} {
+		if err := withExecutor(ctx, w, cfg, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withExecutor runs part with a new executor, as Python's
+// "with ThreadPoolExecutor(max_workers=4) as pool:" block does, and shuts
+// the executor down before it returns.
+func withExecutor(ctx context.Context, w io.Writer, cfg config,
+	part func(context.Context, io.Writer, *futures.Executor, config) error) error {
+	// Shutdown is our join point. On the normal path, Shutdown(false)
+	// waits for what is left: the callbacks the workers are still
+	// calling. On an error (Ctrl-C), Shutdown(true) drops the tasks
+	// still waiting and cancels the context of the running ones, which
+	// stop at once; then it waits for them.
+	e := futures.NewExecutor(cfg.workers)
+	if err := part(ctx, w, e, cfg); err != nil {
+		e.Shutdown(true)
+		return err
+	}
+	e.Shutdown(false)
+	return nil
+}
+
+// add is the demo's work: it adds a and b after units of simulated work.
+func add(ctx context.Context, a, b float64, units int,
+	cfg config) (float64, error) {
+	if err := simulateWork(ctx, time.Duration(units)*cfg.sleep); err != nil {
+		return 0, err
+	}
+	return a + b, nil
+}
+
+// threeTasks submits a and b, which take one and two units, and c, which
+// returns at once, and prints their states and then their results.
+func threeTasks(ctx context.Context, w io.Writer, e *futures.Executor,
+	cfg config) error {
+	fmt.Fprintln(w, "\n1. Submit three tasks, look at their states, wait"+
+		" for their results")
+	// We hold a and b at a gate until we have looked at them: each marks
+	// itself started, then waits for release. Without the gate what we
+	// print would be a race: Python's own run of this demo printed "b
+	// running: False" only because its worker had not picked b up yet.
+	begin := time.Now()
+	var started sync.WaitGroup
+	release := make(chan struct{})
+	slow := func(a, b float64, units int) func(context.Context) (float64, error) {
+		started.Add(1)
+		return func(ctx context.Context) (float64, error) {
+			started.Done()
+			select {
+			case <-release: // we have printed the states
+			case <-ctx.Done(): // Shutdown(true): give up
+				return 0, ctx.Err()
+			}
+			return add(ctx, a, b, units, cfg)
+		}
+	}
+	a := futures.Submit(e, slow(1, 1, 1))
+	b := futures.Submit(e, slow(1, 2, 2))
+	c := futures.Submit(e, func(context.Context) (float64, error) {
+		return 10, nil
+	})
+	// Note that the gate needs a worker each for a, b and c: with fewer,
+	// c would wait for a worker held by a task waiting for us. Then we
+	// open it at once, and what we print depends on the timing.
+	open := sync.OnceFunc(func() { close(release) })
+	if cfg.workers >= 3 {
+		started.Wait()
+	} else {
+		open()
+	}
+	if _, err := c.Result(ctx); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		f    *futures.Future[float64]
+	}{{"a", a}, {"b", b}, {"c", c}} {
+		fmt.Fprintf(w, "  %s running: %t, done: %t\n", f.name,
+			f.f.Running(), f.f.Done())
+	}
+	open()
+
+	// Result blocks until the task has returned; the futures keep their
+	// results, so we can ask in any order and more than once.
+	for _, f := range []struct {
+		name string
+		f    *futures.Future[float64]
+	}{{"a", a}, {"b", b}, {"c", c}} {
+		v, err := f.f.Result(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %s result: %v\n", f.name, v)
+	}
+	fmt.Fprintf(w, "  after %v\n", since(begin, cfg))
+	return nil
+}
+
+// njobs is how many jobs part 2 submits; it cancels job cancelled.
+const njobs, cancelled = 24, 4
+
+// cancelAndCallbacks submits 24 jobs, adds a callback to every other one,
+// cancels job 4, and prints the results in order.
+func cancelAndCallbacks(ctx context.Context, w io.Writer,
+	e *futures.Executor, cfg config) error {
+	fmt.Fprintf(w, "\n2. Submit %d jobs, a callback on every other one,"+
+		" cancel job %d\n", njobs, cancelled)
+	// Every job says it has started, then waits at a gate until we have
+	// submitted them all and cancelled job 4. Workers take jobs in
+	// submission order, and none finishes before the gate opens, so once
+	// min(workers, 24) jobs have started, they are exactly the first
+	// ones: job 4 is still in the queue with 4 workers, and running with
+	// more, however fast the machine.
+	begin := time.Now()
+	gate := make(chan struct{})
+	started := make(chan struct{}, njobs) // one slot per job: never blocks
+	// Each callback writes only its own job's slot, and runs exactly
+	// once; we read the slots after Result has returned for every job
+	// and the executor has run its callbacks (see below).
+	calls := make([]int, njobs)
+	var cancelledBy string
+	fs := make([]*futures.Future[float64], njobs)
+	for i := range njobs {
+		fs[i] = futures.Submit(e, func(ctx context.Context) (float64, error) {
+			started <- struct{}{}
+			select {
+			case <-gate: // every job is submitted
+			case <-ctx.Done(): // Shutdown(true): give up
+				return 0, ctx.Err()
+			}
+			return add(ctx, float64(i), 0.5, 1, cfg)
+		})
+		if i%2 == 0 {
+			fs[i].AddDoneCallback(func(f *futures.Future[float64]) {
+				calls[i]++
+				if f.Cancelled() {
+					cancelledBy = "Cancel, in our goroutine"
+				}
+			})
+		}
+	}
+
+	for range min(cfg.workers, njobs) {
+		select {
+		case <-started: // one more worker holds a job
+		case <-ctx.Done(): // Ctrl-C
+			return ctx.Err()
+		}
+	}
+	// Cancel succeeds because job 4 has not started: with 4 workers,
+	// jobs 0 to 3 hold them all. Its callback runs now, in our
+	// goroutine, before Cancel returns.
+	if fs[cancelled].Cancel() {
+		fmt.Fprintf(w, "  job %d cancelled; its callback was called by %s\n",
+			cancelled, cancelledBy)
+	} else {
+		fmt.Fprintf(w, "  job %d was already running: Cancel returned"+
+			" false\n", cancelled)
+	}
+	close(gate)
+
+	// We wait for each result in order; a cancelled job has none.
+	results := make([]string, njobs)
+	for i, f := range fs {
+		v, err := f.Result(ctx)
+		switch {
+		case errors.Is(err, futures.ErrCancelled):
+			results[i] = "-"
+		case err != nil:
+			return err
+		default:
+			results[i] = fmt.Sprint(v)
+		}
+	}
+	fmt.Fprintf(w, "  results: %s\n", strings.Join(results, " "))
+	fmt.Fprintf(w, "  after %v\n", since(begin, cfg))
+
+	// Note that a future is done before its callbacks are called: Result
+	// may return while a worker is still calling them. So we read the
+	// callbacks' slots only after Shutdown, which waits for the workers
+	// and so for every callback they call.
+	e.Shutdown(false)
+	var once []string
+	for i, n := range calls {
+		switch {
+		case n == 1:
+			once = append(once, fmt.Sprint(i))
+		case n > 1:
+			fmt.Fprintf(w, "  job %d's callback ran %d times!\n", i, n)
+		}
+	}
+	fmt.Fprintf(w, "  a callback ran once for each of jobs %s\n",
+		strings.Join(once, " "))
+	return nil
+}
+
+// mapPairs maps add over 12 pairs of ones, as the Python demo maps f2 over
+// 24 ones split into pairs, and prints the results, in input order.
+func mapPairs(ctx context.Context, w io.Writer, e *futures.Executor,
+	cfg config) error {
+	const npairs = 12
+	fmt.Fprintf(w, "\n3. Map add over %d pairs of ones\n", npairs)
+	pairs := make([][2]float64, npairs)
+	for i := range pairs {
+		pairs[i] = [2]float64{1, 1}
+	}
+	// Map submits one task per pair and waits for them all; out[i] is
+	// the sum of pairs[i], whatever order they finish in. The first
+	// error would cancel the rest, as errgroup does.
+	begin := time.Now()
+	out, err := futures.Map(ctx, e,
+		func(ctx context.Context, p [2]float64) (float64, error) {
+			return add(ctx, p[0], p[1], 1, cfg)
+		}, pairs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  results: %v\n", out)
+	fmt.Fprintf(w, "  after %v\n", since(begin, cfg))
+	return nil
+}
+
+// simulateWork stands for a task's work: it waits d, or until ctx is done,
+// whichever comes first, and then returns ctx.Err().
+func simulateWork(ctx context.Context, d time.Duration) error {
+	// We wait with a timer in a select rather than time.Sleep, so that
+	// Shutdown(true) (on Ctrl-C) ends the wait at once.
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C: // the work is done
+		return nil
+	case <-ctx.Done(): // cancelled: give up now
+		return ctx.Err()
+	}
+}
+
+// since is the time since begin, to a tenth of -sleep (or of a second
+// with -sleep 0): handing tasks to workers takes microseconds, which would
+// only be noise.
+func since(begin time.Time, cfg config) time.Duration {
+	return time.Since(begin).Truncate(cmp.Or(cfg.sleep/10, 100*time.Millisecond))
+}
+
+// config holds the lesson's flags.
+type config struct {
+	workers int           // each executor's worker count
+	sleep   time.Duration // how long a unit of simulated work takes
+}
+
+// parseFlags parses and checks args. For -h it prints the usage to w and
+// returns flag.ErrHelp.
+func parseFlags(w io.Writer, args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("futures", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors reach the user through run's error
+	fs.IntVar(&cfg.workers, "workers", 4, "how many workers each executor has")
+	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
+		"how long a unit of simulated work takes")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(w)
+		fs.Usage()
+		return cfg, err
+	case err != nil:
+		return cfg, err
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case cfg.workers < 1:
+		return cfg, fmt.Errorf("-workers must be at least 1, got %d",
+			cfg.workers)
+	case cfg.sleep < 0:
+		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
+	}
+	return cfg, nil
+}

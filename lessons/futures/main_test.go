@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Example runs the lesson with no sleep, so that it is instant: every time
+// printed is 0s. Every line is always the same: the gates in parts 1 and 2
+// fix the states and the cancel, whatever the timing.
+func Example() {
+	if err := run(context.Background(), os.Stdout, []string{"-sleep", "0"}); err != nil {
+		panic(err)
+	}
+	// Output:
+	// each part makes its own executor (-workers 4); a unit of simulated work takes 0s
+	//
+	// 1. Submit three tasks, look at their states, wait for their results
+	//   a running: true, done: false
+	//   b running: true, done: false
+	//   c running: false, done: true
+	//   a result: 2
+	//   b result: 3
+	//   c result: 10
+	//   after 0s
+	//
+	// 2. Submit 24 jobs, a callback on every other one, cancel job 4
+	//   job 4 cancelled; its callback was called by Cancel, in our goroutine
+	//   results: 0.5 1.5 2.5 3.5 - 5.5 6.5 7.5 8.5 9.5 10.5 11.5 12.5 13.5 14.5 15.5 16.5 17.5 18.5 19.5 20.5 21.5 22.5 23.5
+	//   after 0s
+	//   a callback ran once for each of jobs 0 2 4 6 8 10 12 14 16 18 20 22
+	//
+	// 3. Map add over 12 pairs of ones
+	//   results: [2 2 2 2 2 2 2 2 2 2 2 2]
+	//   after 0s
+}
+
+// TestOutputMatchesREADME runs the lesson with its default flags in fake
+// time and checks it prints the README's "Expected output" line for line:
+// part 1 takes 2 s (b's two units), part 2 six rounds of 1 s (23 jobs on 4
+// workers), part 3 three rounds (12 items on 4 workers).
+func TestOutputMatchesREADME(t *testing.T) {
+	want, err := readme.ExpectedOutput("README.md")
+	require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		var out bytes.Buffer
+		begin := time.Now()
+		require.NoError(t, run(t.Context(), &out, nil))
+		assert.Equal(t, 11*time.Second, time.Since(begin))
+		assert.Equal(t, want, out.String())
+	})
+}
+
+// TestWorkerCounts checks the claims that depend on -workers: the times
+// are ceil(tasks/workers) rounds, fewer than 3 workers cannot hold a, b
+// and c at once (so part 1 shows what the timing gives), and more than 4
+// workers have job 4 running before we cancel it.
+func TestWorkerCounts(t *testing.T) {
+	tests := []struct {
+		workers int
+		want    []string
+	}{
+		{1, []string{
+			"  a running: false, done: true", "  b running: false, done: true",
+			"  after 3s", // a then b then c, one at a time
+			"  job 4 cancelled",
+			"  after 23s", // 23 jobs, one at a time
+			"  after 12s",
+		}},
+		{2, []string{
+			"  a running: false, done: true", "  b running: true, done: false",
+			"  after 2s", "  after 12s", "  after 6s",
+		}},
+		{8, []string{
+			"  a running: true, done: false", "  b running: true, done: false",
+			"  job 4 was already running: Cancel returned false",
+			"  results: 0.5 1.5 2.5 3.5 4.5 5.5",
+			"  after 3s", // 24 jobs on 8 workers
+			"  after 2s", // 12 items on 8 workers
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Repeat("w", tt.workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var out bytes.Buffer
+				require.NoError(t, run(t.Context(), &out,
+					[]string{"-workers", string(rune('0' + tt.workers))}))
+				// The wanted lines come in this order.
+				rest := out.String()
+				for _, line := range tt.want {
+					i := strings.Index(rest, line)
+					require.GreaterOrEqual(t, i, 0, "missing %q in\n%s", line, out.String())
+					rest = rest[i+len(line):]
+				}
+				assert.Contains(t, out.String(),
+					"a callback ran once for each of jobs 0 2 4 6 8 10 12 14 16 18 20 22\n")
+				assert.NotContains(t, out.String(), "times!")
+			})
+		})
+	}
+}
+
+// TestCtrlC cancels ctx in each part of the lesson and checks that run
+// returns context.Canceled at once, with every task stopped (goleak checks
+// that no goroutine is left).
+func TestCtrlC(t *testing.T) {
+	for _, at := range []time.Duration{500 * time.Millisecond,
+		3500 * time.Millisecond, 9500 * time.Millisecond} {
+		t.Run(at.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(t.Context(), at)
+				defer cancel()
+				var out bytes.Buffer
+				begin := time.Now()
+				err := run(ctx, &out, nil)
+				assert.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.Equal(t, at, time.Since(begin), "run returned late")
+			})
+		})
+	}
+}
+
+// TestBadFlags checks that run rejects bad flags with an error that names
+// the flag and the bad value, before it prints anything.
+func TestBadFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"-workers", "0"}, "-workers must be at least 1, got 0"},
+		{[]string{"-sleep", "-1s"}, "-sleep must not be negative, got -1s"},
+		{[]string{"-sleep", "3"}, `invalid value "3" for flag -sleep`},
+		{[]string{"-jobs", "4"}, "flag provided but not defined: -jobs"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(t.Context(), &out, tt.args)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.Empty(t, out.String(), "run printed before rejecting its flags")
+		})
+	}
+}
+
+// TestHelp checks that -h prints the flags and is not an error.
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), &out, []string{"-h"}))
+	for _, name := range []string{"-workers", "-sleep"} {
+		assert.Contains(t, out.String(), name)
+	}
+}
