@@ -195,6 +195,22 @@ func Lessons() []Lesson {
 			Python:    "async def, await, asyncio.gather, asyncio.wait_for",
 			Exercise:  "async",
 		},
+		{
+			Name:      "concurrently",
+			Title:     "Run calls at once, results by name: patterns/concurrently",
+			Section:   "patterns",
+			Primitive: "concurrently.Run, Sequentially, Catch, FailFast",
+			Python:    "labbench concurrently, sequentially, Call, ConcurrentException",
+			Exercise:  "concurrently",
+		},
+		{
+			Name:      "futures",
+			Title:     "Executors and futures: patterns/futures",
+			Section:   "patterns",
+			Primitive: "futures.Executor, Submit, Future, Map, Wait, AsCompleted",
+			Python:    "concurrent.futures: ThreadPoolExecutor, submit, Future, map",
+			Exercise:  "futures",
+		},
 	}
 }
 
