@@ -1,0 +1,139 @@
+// Package childcheck finds the child processes of the current process, so
+// that tests can prove that no child outlives its owner: neither a running
+// child nor a zombie (a child that exited but was never waited for).
+//
+// Every command a test starts must be waited for (cmd.Wait, cmd.Run,
+// cmd.Output), which reaps it; once it has been, it is gone from the
+// process table and Children no longer reports it. A test that calls
+//
+//	defer childcheck.None(t)
+//
+// or a TestMain that calls childcheck.VerifyTestMain(m) therefore fails on
+// exactly the leaks that matter. Because a child started by one test is
+// visible to every test in the binary, tests that start children should
+// not run in parallel with a test that calls None.
+//
+// Children reads /proc and works on Linux only; elsewhere it returns
+// ErrUnsupported, and None and VerifyTestMain check nothing.
+package childcheck
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// ErrUnsupported is returned by Children where /proc is not available.
+var ErrUnsupported = errors.New("childcheck: listing child processes needs Linux /proc")
+
+// A Proc is one child process.
+type Proc struct {
+	PID   int
+	State byte   // as in /proc/PID/stat: R running, S sleeping, Z zombie, ...
+	Name  string // the executable's name, at most 15 bytes
+}
+
+func (p Proc) String() string {
+	s := fmt.Sprintf("pid %d (%s)", p.PID, p.Name)
+	if p.State == 'Z' {
+		s += " zombie: exited but never waited for"
+	} else {
+		s += " still running"
+	}
+	return s
+}
+
+// Children returns the processes whose parent is the current process, in
+// increasing PID order.
+func Children() ([]Proc, error) {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, ErrUnsupported
+	}
+	self := os.Getpid()
+	var kids []Proc
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue // not a process directory
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue // the process ended while we looked
+		}
+		p, ppid, ok := parseStat(stat)
+		if ok && ppid == self {
+			p.PID = pid
+			kids = append(kids, p)
+		}
+	}
+	return kids, nil
+}
+
+// parseStat reads the name, state and parent PID from the contents of
+// /proc/PID/stat: "PID (NAME) STATE PPID ...". NAME may itself contain
+// spaces and parentheses, so we split at the last ')'.
+func parseStat(stat []byte) (p Proc, ppid int, ok bool) {
+	open := bytes.IndexByte(stat, '(')
+	end := bytes.LastIndexByte(stat, ')')
+	if open < 0 || end < open {
+		return Proc{}, 0, false
+	}
+	fields := strings.Fields(string(stat[end+1:]))
+	if len(fields) < 2 || len(fields[0]) != 1 {
+		return Proc{}, 0, false
+	}
+	ppid, err := strconv.Atoi(fields[1])
+	if err != nil {
+		return Proc{}, 0, false
+	}
+	return Proc{State: fields[0][0], Name: string(stat[open+1 : end])}, ppid, true
+}
+
+// None fails t, listing them, if the current process has any child process,
+// running or zombie. It checks nothing where Children is unsupported.
+func None(t testing.TB) {
+	t.Helper()
+	kids, err := Children()
+	if errors.Is(err, ErrUnsupported) {
+		return
+	}
+	for _, k := range kids {
+		t.Errorf("child process left behind: %v", k)
+	}
+}
+
+// VerifyTestMain runs the tests and then fails the binary, listing them, if
+// any child process is left. Call it from TestMain, after any other
+// check that should see the tests' results:
+//
+//	func TestMain(m *testing.M) { childcheck.VerifyTestMain(m) }
+//
+// To combine it with goleak's check, call Leftover yourself after
+// goleak.Find (see this package's own TestMain).
+func VerifyTestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if msg := Leftover(); msg != "" {
+			fmt.Fprint(os.Stderr, msg)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// Leftover returns a report of the current process's children, one per
+// line, or "" if there is none or Children is unsupported.
+func Leftover() string {
+	kids, _ := Children()
+	var b strings.Builder
+	for _, k := range kids {
+		fmt.Fprintf(&b, "childcheck: child process left behind: %v\n", k)
+	}
+	return b.String()
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package childcheck
+
+import "errors"
+
+func waitExitedNoReap(int) error { return errors.ErrUnsupported }
