@@ -20,27 +20,10 @@ const checkUsage = "usage: go run ./cmd/workbook check [-v] <exercise>"
 func (wb *workbook) check(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("check")
 	verbose := fs.Bool("v", false, "print the tests' full output")
-	// We let -v come before or after the name: parse, take the name, parse
-	// what follows it.
-	var names []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return &usageError{err.Error(), checkUsage}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		names = append(names, fs.Arg(0))
-		args = fs.Args()[1:]
+	name, err := parseOneName(fs, args, "check", checkUsage, wb.exercises())
+	if err != nil {
+		return err
 	}
-	switch len(names) {
-	case 0:
-		return &usageError{"check needs the name of an exercise: one of " + strings.Join(wb.exercises(), ", "), checkUsage}
-	case 1:
-	default:
-		return &usageError{fmt.Sprintf("check takes one exercise; got %q", names), checkUsage}
-	}
-	name := names[0]
 	if _, err := wb.findExercise(name); err != nil {
 		return err
 	}
@@ -54,9 +37,16 @@ func (wb *workbook) check(ctx context.Context, stdout, stderr io.Writer, args []
 	}
 
 	fmt.Fprintf(stderr, "testing %s under the race detector...\n", dir)
+	hash, hashErr := exerciseHash(root, name) // before the test: a save during it makes a new version
 	r, race, err := testExercise(ctx, root, name)
 	if err != nil {
 		return err
+	}
+	if !race {
+		fmt.Fprintln(stderr, raceMissing)
+	}
+	if hashErr == nil {
+		remember(root, name, hash, r, race)
 	}
 	if *verbose {
 		fmt.Fprint(stdout, r.Output)
@@ -93,4 +83,13 @@ func raceUnavailable(output string) bool {
 // fromSlash joins root and the slash-separated path rel.
 func fromSlash(root, rel string) string {
 	return filepath.Join(root, filepath.FromSlash(rel))
+}
+
+// remember records in the progress file the result of testing exercise
+// name, whose files hashed to hash when the test started. It is best
+// effort: a result that is not recorded is tested again next time.
+func remember(root, name, hash string, r exercise.Result, race bool) {
+	prog := loadProgress(root)
+	prog.Results[name] = cachedResult{Hash: hash, Passed: r.Passed, Race: race, Verdict: shortVerdict(r)}
+	_ = prog.save(root) // best effort, as above
 }

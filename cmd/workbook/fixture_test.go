@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/catalog"
 	"github.com/stretchr/testify/assert"
@@ -66,6 +71,47 @@ func TestCount(t *testing.T) {
 }
 `,
 
+	// Add never returns: the goroutine that should answer never sends.
+	// Its test runs in a synctest bubble, which reports the deadlock at
+	// once instead of waiting for go test's timeout.
+	"exercises/stuck/stuck.go": `package stuck
+
+// Add returns a + b, computed by another goroutine that forgets to send.
+func Add(a, b int) int {
+	ch := make(chan int)
+	go func() { _ = a + b }()
+	return <-ch
+}
+`,
+	"exercises/stuck/stuck_test.go": `package stuck
+
+import (
+	"testing"
+	"testing/synctest"
+)
+
+func TestAdd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		if got := Add(2, 3); got != 5 {
+			t.Errorf("Add(2, 3) = %d; want 5", got)
+		}
+	})
+}
+`,
+
+	"exercises/stub/hints.md": "# Hints: stub\n\n## Hint 1\n\nWhat does + do?\n\n## Hint 2\n\nReturn `a + b`.\n",
+	"solutions/stub/stub.go": `package stub
+
+// Add returns a + b.
+func Add(a, b int) int { return a + b }
+`,
+	"solutions/stub/README.md": "# stub: notes\n\nAddition is commutative.\n",
+	"solutions/adder/adder.go": `package adder
+
+// Add returns a + b.
+func Add(a, b int) int { return a + b }
+`,
+
 	"lessons/hello/main.go": `// The hello command prints its arguments and exits with the status -exit
 // asks for; with -wait, it first waits for an interrupt.
 package main
@@ -115,6 +161,15 @@ var fixtureLessons = []catalog.Lesson{
 	{Name: "stubby", Title: "Fill in a stub", Section: "basics", Python: "pass", Exercise: "stub"},
 	{Name: "racing", Title: "Race", Section: "locks", Python: "threading", Exercise: "racy"},
 	{Name: "reading", Title: "Only reading", Section: "locks", Python: "help()"},
+	{Name: "waiting", Title: "Wait forever", Section: "locks", Python: "queue.get()", Exercise: "stuck"},
+}
+
+// fixtureStubs are the fixture's original stubs, for reset.
+var fixtureStubs = fstest.MapFS{
+	"stub/stub.go":   {Data: []byte(fixture["exercises/stub/stub.go"])},
+	"adder/adder.go": {Data: []byte(fixture["exercises/adder/adder.go"])},
+	"racy/racy.go":   {Data: []byte(fixture["exercises/racy/racy.go"])},
+	"stuck/stuck.go": {Data: []byte(fixture["exercises/stuck/stuck.go"])},
 }
 
 var fixtureSections = []catalog.Section{{Name: "basics", Title: "Basics"}, {Name: "locks", Title: "Locks"}}
@@ -131,6 +186,8 @@ func newFixture(t *testing.T) (*workbook, string) {
 		root:     func() (string, error) { return dir, nil },
 		sections: fixtureSections,
 		lessons:  fixtureLessons,
+		stubs:    fixtureStubs,
+		debounce: 20 * time.Millisecond,
 	}
 	return wb, dir
 }
@@ -213,40 +270,196 @@ func TestAgainstAFixtureModule(t *testing.T) {
 		assert.NotContains(t, out, dir, "paths relative to the root")
 	})
 
-	t.Run("status shows each state and the next step", func(t *testing.T) {
-		var stdout, stderr bytes.Buffer
-		code := wb.run(t.Context(), &stdout, &stderr, nil)
-		require.Equal(t, 0, code, "stderr:\n%s", &stderr)
-		stub := "failing (stub)"
+	t.Run("progress shows each state, counts and the next step", func(t *testing.T) {
+		stub, stuck := "failing (stub)", "failing (stuck)"
+		w := len("passing (adder)") // the titles line up after the longest description
 		if committed {
-			stub = "not started (stub)"
-		}
-		// The titles line up after the longest description.
-		w := len(stub)
-		if !committed {
-			w = len("passing (adder)")
+			stub, stuck = "not started (stub)", "not started (stuck)"
+			w = len(stuck)
 		}
 		row := func(n int, name, what, title string) string {
 			return fmt.Sprintf("%3d. %-7s  %-*s  %s\n", n, name, w, what, title)
 		}
-		want := "Basics\n" +
+		want := "Go concurrency workbook: 1 of 4 exercises pass (25%)\n\n" +
+			"Basics (1 of 2 pass)\n" +
 			row(1, "hello", "passing (adder)", "Say hello") +
 			row(2, "stubby", stub, "Fill in a stub") +
-			"\nLocks\n" +
+			"\nLocks (0 of 2 pass)\n" +
 			row(3, "racing", "failing (racy)", "Race") +
 			row(4, "reading", "no exercise", "Only reading") +
+			row(5, "waiting", stuck, "Wait forever") +
 			"\nNext: read lessons/stubby/README.md, run `go run ./lessons/stubby`,\n" +
-			"then solve exercises/stub and run `go run ./cmd/workbook check stub`.\n"
+			"then solve exercises/stub and run `go run ./cmd/workbook check stub`\n" +
+			"(or `go run ./cmd/workbook watch` to re-check on every save).\n"
+
+		var stdout, stderr bytes.Buffer
+		code := wb.run(t.Context(), &stdout, &stderr, nil)
+		require.Equal(t, 0, code, "stderr:\n%s", &stderr)
 		assert.Equal(t, want, stdout.String())
-		assert.Equal(t, "checking exercises...\n", stderr.String())
+		// check already tested adder, stub and racy, and remembered.
+		assert.Equal(t, "testing 1 exercise...\n", stderr.String())
+
+		// Nothing changed: nothing is tested, and "progress" says the same.
+		stdout.Reset()
+		stderr.Reset()
+		require.Equal(t, 0, wb.run(t.Context(), &stdout, &stderr, []string{"progress"}), "stderr:\n%s", &stderr)
+		assert.Equal(t, want, stdout.String())
+		assert.Empty(t, stderr.String(), "unchanged exercises are not tested again")
+
+		// An edit invalidates only that exercise's cached result.
+		writeFile(t, dir, "exercises/adder/adder.go", fixture["exercises/adder/adder.go"]+"\n// Edited.\n")
+		stderr.Reset()
+		require.Equal(t, 0, wb.run(t.Context(), io.Discard, &stderr, nil))
+		assert.Equal(t, "testing 1 exercise...\n", stderr.String())
 	})
 
-	t.Run("status says when every exercise passes", func(t *testing.T) {
+	t.Run("progress says when every exercise passes", func(t *testing.T) {
 		solved := &workbook{root: wb.root, sections: fixtureSections, lessons: fixtureLessons[:1]}
 		var stdout, stderr bytes.Buffer
 		require.Equal(t, 0, solved.run(t.Context(), &stdout, &stderr, nil), "stderr:\n%s", &stderr)
+		assert.Contains(t, stdout.String(), "Go concurrency workbook: 1 of 1 exercise pass (100%)\n")
 		assert.Contains(t, stdout.String(), "\nAll exercises pass (1 of 1). Well done: you have finished the workbook.\n")
 		assert.NotContains(t, stdout.String(), "Next:")
+	})
+
+	t.Run("check explains a deadlock", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := wb.run(t.Context(), &stdout, &stderr, []string{"check", "stuck"})
+		assert.Equal(t, exitFail, code)
+		assert.Contains(t, stdout.String(), verdictDeadlock)
+		assert.Contains(t, stdout.String(), "TestAdd")
+	})
+
+	t.Run("hint shows one more hint per call", func(t *testing.T) {
+		hint := func(args ...string) string {
+			var stdout, stderr bytes.Buffer
+			code := wb.run(t.Context(), &stdout, &stderr, append([]string{"hint"}, args...))
+			require.Equal(t, 0, code, "stderr:\n%s", &stderr)
+			return stdout.String()
+		}
+		assert.Equal(t, "Hint 1 of 2 for stub\n\nWhat does + do?\n"+
+			"\nStill stuck? Run `go run ./cmd/workbook hint stub` again for the next hint.\n", hint("stub"))
+		second := hint("stub")
+		assert.True(t, strings.HasPrefix(second, "Hint 2 of 2 for stub\n\nReturn `a + b`.\n"), second)
+		assert.Contains(t, second, "That is the last hint.")
+		assert.True(t, strings.HasPrefix(hint("stub"), "You have seen all 2 hints for stub. Here is the last one again.\n\nHint 2 of 2"))
+		all := hint("-all", "stub")
+		assert.Contains(t, all, "Hint 1 of 2 for stub\n\nWhat does + do?\n\nHint 2 of 2 for stub\n")
+
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, exitFail, wb.run(t.Context(), &stdout, &stderr, []string{"hint", "adder"}))
+		assert.Contains(t, stderr.String(), "adder has no hints yet (no exercises/adder/hints.md)")
+	})
+
+	t.Run("solution waits until the exercise passes", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := wb.run(t.Context(), &stdout, &stderr, []string{"solution", "stub"})
+		assert.Equal(t, exitFail, code)
+		assert.Contains(t, stdout.String(), "Not yet: exercises/stub does not pass (1 test fails).\n")
+		assert.Contains(t, stdout.String(), "go run ./cmd/workbook solution -force stub")
+		assert.NotContains(t, stdout.String(), "commutative")
+
+		stdout.Reset()
+		require.Equal(t, 0, wb.run(t.Context(), &stdout, &stderr, []string{"solution", "-force", "stub"}))
+		out := stdout.String()
+		assert.True(t, strings.HasPrefix(out, "Spoiler: this is the reference solution of stub"), out)
+		assert.Contains(t, out, "==> solutions/stub/stub.go\n\npackage stub\n")
+		assert.Contains(t, out, "==> solutions/stub/README.md\n\n# stub: notes\n\nAddition is commutative.\n")
+
+		stdout.Reset()
+		require.Equal(t, 0, wb.run(t.Context(), &stdout, &stderr, []string{"solution", "adder"}))
+		assert.True(t, strings.HasPrefix(stdout.String(), "==> solutions/adder/adder.go\n"), "a passing exercise's solution, without a warning")
+	})
+
+	t.Run("verify tests everything and fails unless all pass", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := wb.run(t.Context(), &stdout, &stderr, []string{"verify"})
+		assert.Equal(t, exitFail, code)
+		out := stdout.String()
+		assert.True(t, strings.HasPrefix(out, "exercise  result\nadder     PASS\nstub      FAIL  1 test fails\n"), out)
+		assert.Contains(t, out, "\nracy      FAIL  data race, 1 test fails\n")
+		assert.Contains(t, out, "\nstuck     FAIL  deadlock or hang")
+		assert.Contains(t, out, "\n1 of 4 exercises pass (25%).\n")
+		assert.Equal(t, "testing 4 exercises...\n", stderr.String())
+
+		solved := &workbook{root: wb.root, sections: fixtureSections, lessons: fixtureLessons[:1]}
+		stdout.Reset()
+		assert.Equal(t, 0, solved.run(t.Context(), &stdout, io.Discard, []string{"verify"}))
+		assert.Contains(t, stdout.String(), "1 of 1 exercise pass (100%).")
+	})
+
+	t.Run("watch re-checks on a rename-style save and moves on", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		out := newWatchWriter()
+		done := make(chan int, 1)
+		go func() { done <- wb.run(ctx, out, io.Discard, []string{"watch"}) }()
+
+		out.waitFor(t, "Watching exercises/stub for changes")
+		assert.Contains(t, out.String(), "workbook watch: exercises/stub\n\nFAIL stub\n")
+		// Save as JetBrains IDEs and many others do: write a new file
+		// beside the old one, then rename it over the old one.
+		tmp := filepath.Join(dir, "exercises", "stub", "stub.go___jb_tmp___")
+		require.NoError(t, os.WriteFile(tmp, []byte(fixture["solutions/stub/stub.go"]), 0o644))
+		require.NoError(t, os.Rename(tmp, filepath.Join(dir, "exercises", "stub", "stub.go")))
+
+		out.waitFor(t, "stub passes. Moving on.")
+		assert.Contains(t, out.String(), "PASS stub: all tests pass under the race detector\n")
+		out.waitFor(t, "Watching exercises/racy for changes")
+		cancel()
+		select {
+		case code := <-done:
+			assert.Equal(t, 0, code)
+		case <-time.After(time.Minute): // a bound on a bug, not a wait
+			t.Fatal("watch did not return after Ctrl-C")
+		}
+		assert.True(t, strings.HasSuffix(out.String(), "\nStopped watching.\n"), out.String())
+	})
+
+	t.Run("reset restores the stub after asking", func(t *testing.T) {
+		stubFile := filepath.Join(dir, "exercises", "stub", "stub.go")
+		read := func() string {
+			data, err := os.ReadFile(stubFile)
+			require.NoError(t, err)
+			return string(data)
+		}
+		require.Equal(t, fixture["solutions/stub/stub.go"], read(), "watch's test saved the solution")
+
+		// Declined: nothing changes.
+		var stdout, stderr bytes.Buffer
+		wb.stdin = strings.NewReader("n\n")
+		assert.Equal(t, exitFail, wb.run(t.Context(), &stdout, &stderr, []string{"reset", "stub"}))
+		assert.Equal(t, "This replaces, with the original stub:\n    exercises/stub/stub.go\n"+
+			"Your changes to it are lost (unless you committed them). Nothing else is touched.\n"+
+			"Reset? [y/N] Not reset: nothing changed.\n", stdout.String())
+		assert.Equal(t, fixture["solutions/stub/stub.go"], read())
+
+		// Confirmed.
+		stdout.Reset()
+		wb.stdin = strings.NewReader("y\n")
+		assert.Equal(t, 0, wb.run(t.Context(), &stdout, &stderr, []string{"reset", "stub"}))
+		assert.Equal(t, fixture["exercises/stub/stub.go"], read())
+		assert.Equal(t, fixture["exercises/stub/stub_test.go"], readFile(t, dir, "exercises/stub/stub_test.go"), "tests untouched")
+		assert.Equal(t, fixture["exercises/stub/hints.md"], readFile(t, dir, "exercises/stub/hints.md"), "hints untouched")
+
+		// Nothing to do now; and -yes does not ask.
+		stdout.Reset()
+		assert.Equal(t, 0, wb.run(t.Context(), &stdout, &stderr, []string{"reset", "-yes", "stub"}))
+		assert.Equal(t, "exercises/stub is as it started: nothing to reset.\n", stdout.String())
+		writeFile(t, dir, "exercises/stub/stub.go", "package stub\n")
+		stdout.Reset()
+		wb.stdin = nil
+		assert.Equal(t, 0, wb.run(t.Context(), &stdout, &stderr, []string{"reset", "stub", "-yes"}))
+		assert.Equal(t, fixture["exercises/stub/stub.go"], read())
+	})
+
+	t.Run("without cgo, check says so once and runs without -race", func(t *testing.T) {
+		t.Setenv("CGO_ENABLED", "0")
+		var stdout, stderr bytes.Buffer
+		code := wb.run(t.Context(), &stdout, &stderr, []string{"check", "adder"})
+		assert.Equal(t, 0, code, "stderr:\n%s", &stderr)
+		assert.Equal(t, "PASS adder: all tests pass, but unverified for data races: the race detector is not available here\n", stdout.String())
+		assert.Equal(t, 1, strings.Count(stderr.String(), raceMissing), stderr.String())
 	})
 
 	t.Run("run passes the lesson its flags and returns its exit code", func(t *testing.T) {
@@ -283,4 +496,57 @@ func (w *cancelWriter) Write(p []byte) (int, error) {
 		w.cancel()
 	}
 	return len(p), nil
+}
+
+// readFile returns the contents of the slash-separated path rel under dir.
+func readFile(t *testing.T, dir, rel string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	require.NoError(t, err)
+	return string(data)
+}
+
+// A watchWriter keeps what watch writes, from watch's goroutine, and lets
+// the test wait until a given text has appeared.
+type watchWriter struct {
+	mu      sync.Mutex // protects buf and changed
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced on every write
+}
+
+func newWatchWriter() *watchWriter { return &watchWriter{changed: make(chan struct{})} }
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	close(w.changed)
+	w.changed = make(chan struct{})
+	return len(p), nil
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitFor waits until the output contains s. The minute is a bound on a
+// broken watch, not a wait: a working one gets there in seconds.
+func (w *watchWriter) waitFor(t *testing.T, s string) {
+	t.Helper()
+	bound := time.After(time.Minute)
+	for {
+		w.mu.Lock()
+		found, changed := strings.Contains(w.buf.String(), s), w.changed
+		w.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-changed: // more output
+		case <-bound:
+			t.Fatalf("watch never printed %q; it printed:\n%s", s, w.String())
+		}
+	}
 }

@@ -30,11 +30,15 @@ func TestListShowsEveryLessonInReadingOrder(t *testing.T) {
 			require.GreaterOrEqual(t, j, 0, "section %q missing or out of order in:\n%s", title, out)
 			pos += j
 		}
+		exercise := l.Exercise
+		if exercise == "" {
+			exercise = "(none)"
+		}
 		for _, want := range []string{
 			" " + strconv.Itoa(i+1) + ". " + l.Name + " ",
 			l.Title + "\n",
 			"Python:   " + l.Python + "\n",
-			"Exercise: " + l.Exercise + "\n",
+			"Exercise: " + exercise + "\n",
 		} {
 			j := strings.Index(out[pos:], want)
 			require.GreaterOrEqual(t, j, 0, "%q missing or out of order in:\n%s", want, out)

@@ -5,18 +5,29 @@
 // Usage, from the module root (or `go run ../../cmd/workbook` from deeper
 // inside the clone; it finds the root itself):
 //
-//	go run ./cmd/workbook                      reading order, exercise states, next step
+//	go run ./cmd/workbook                      progress: every exercise's state, the next step
 //	go run ./cmd/workbook list                 reading order with Python counterparts
 //	go run ./cmd/workbook run [-race] <lesson> [flags...]
 //	                                           build and run lessons/<lesson>
 //	go run ./cmd/workbook check [-v] <exercise>
-//	                                           test exercises/<exercise> with -race
+//	                                           test exercises/<exercise> with -race, explain the result
+//	go run ./cmd/workbook watch [<exercise>]   re-check the current exercise on every save
+//	go run ./cmd/workbook hint [-all] <exercise>
+//	                                           the next hint (one more per call)
+//	go run ./cmd/workbook verify               test every exercise; a summary table
+//	go run ./cmd/workbook reset [-yes] <exercise>
+//	                                           restore an exercise's stub
+//	go run ./cmd/workbook solution [-force] <exercise>
+//	                                           the reference solution, once yours passes
 //	go run ./cmd/workbook help                 this text
 //
-// With no arguments it runs every exercise's tests (two at a time; go test
-// caches passing results) and prints each one as "passing", "failing" or
-// "not started" (failing and unchanged since the last commit), then the
-// next step to take.
+// Progress comes from running the tests, not from anything the student
+// marks: an exercise passes when its tests pass under the race detector.
+// Results are cached in .workbook/progress.json under a hash of the
+// exercise's files, so the progress screen only re-tests what changed.
+//
+// Colour and progress bars appear only when the output is a terminal, and
+// colour only if NO_COLOR is unset; otherwise the output is plain text.
 //
 // Exit codes: 0 on success; 1 when a check fails or something goes wrong;
 // 2 for a usage error or an unknown name; for run, the lesson's own code;
@@ -29,9 +40,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/catalog"
 )
@@ -58,6 +71,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		sections: catalog.Sections(),
 		lessons:  catalog.Lessons(),
 		stdin:    os.Stdin,
+		stubs:    pristine(),
+		debounce: watchDebounce,
 	}
 	return wb.run(ctx, stdout, stderr, args)
 }
@@ -68,28 +83,40 @@ type workbook struct {
 	root     func() (string, error) // finds the module root; asked only by commands that need it
 	sections []catalog.Section      // in reading order
 	lessons  []catalog.Lesson       // in reading order
-	stdin    io.Reader              // given to lessons; nil means no input
+	stdin    io.Reader              // given to lessons, and read by reset's question; nil means no input
+	stubs    fs.FS                  // the original stubs, <exercise>/<file>.go, for reset
+	debounce time.Duration          // how long watch waits for a burst of file events to end
 }
 
 // commands are the subcommands, for usage and "did you mean" messages.
-var commands = []string{"list", "run", "check", "help"}
+var commands = []string{"progress", "list", "run", "check", "watch", "hint", "verify", "reset", "solution", "help"}
 
 const usage = `Workbook is the student's command line for the Go concurrency workbook.
 
 Usage:
 
 	go run ./cmd/workbook                        where you are and what to do next
+	go run ./cmd/workbook progress               the same
 	go run ./cmd/workbook list                   the lessons in reading order
 	go run ./cmd/workbook run [-race] <lesson> [flags...]
 	                                             build and run lessons/<lesson>
 	go run ./cmd/workbook check [-v] <exercise>  test exercises/<exercise> under
 	                                             the race detector and explain
 	                                             the result (-v: full output)
+	go run ./cmd/workbook watch [<exercise>]     re-check the exercise on every
+	                                             save; move on when it passes
+	go run ./cmd/workbook hint [-all] <exercise> the next hint, one more per call
+	go run ./cmd/workbook verify                 test every exercise, then a table
+	go run ./cmd/workbook reset [-yes] <exercise>
+	                                             restore the exercise's stub
+	go run ./cmd/workbook solution [-force] <exercise>
+	                                             the reference solution and its
+	                                             notes, once your exercise passes
 	go run ./cmd/workbook help                   this text
 
-With no arguments, the command runs every exercise's tests and shows each
-exercise as passing, failing, or not started (failing and unchanged since
-your last commit), then the next step to take.
+Progress comes from running the tests: an exercise is done when its tests
+pass under the race detector. Results are cached (in .workbook/) by a hash
+of the exercise's files, so only what you changed is tested again.
 `
 
 // run runs the subcommand named by args[0] (the status with no arguments)
@@ -97,9 +124,21 @@ your last commit), then the next step to take.
 func (wb *workbook) run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 	var err error
 	if len(args) == 0 {
-		err = wb.status(ctx, stdout, stderr)
+		err = wb.progress(ctx, stdout, stderr, nil)
 	} else {
 		switch cmd, rest := args[0], args[1:]; cmd {
+		case "progress":
+			err = wb.progress(ctx, stdout, stderr, rest)
+		case "watch":
+			err = wb.watch(ctx, stdout, stderr, rest)
+		case "hint":
+			err = wb.hint(stdout, rest)
+		case "verify":
+			err = wb.verify(ctx, stdout, stderr, rest)
+		case "reset":
+			err = wb.reset(stdout, rest)
+		case "solution":
+			err = wb.solution(ctx, stdout, stderr, rest)
 		case "list":
 			err = wb.list(stdout, rest)
 		case "run":
@@ -212,4 +251,29 @@ func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// parseOneName parses args for the subcommand cmd, whose flags may come
+// before or after the one name it takes, and returns the name. choices
+// are the valid names, for the message when the name is missing.
+func parseOneName(fs *flag.FlagSet, args []string, cmd, usage string, choices []string) (string, error) {
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", &usageError{err.Error(), usage}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch len(names) {
+	case 0:
+		return "", &usageError{cmd + " needs the name of an exercise: one of " + strings.Join(choices, ", "), usage}
+	case 1:
+		return names[0], nil
+	default:
+		return "", &usageError{fmt.Sprintf("%s takes one exercise; got %q", cmd, names), usage}
+	}
 }

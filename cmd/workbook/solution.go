@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+)
+
+const solutionUsage = "usage: go run ./cmd/workbook solution [-force] <exercise>"
+
+// solution prints the reference solution of an exercise and its notes,
+// once the student's exercise passes; with -force, at once, after saying
+// that it spoils the exercise. It returns exitCode(1) when it refuses.
+func (wb *workbook) solution(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fset := newFlagSet("solution")
+	force := fset.Bool("force", false, "show the solution even if your exercise does not pass yet (a spoiler)")
+	name, err := parseOneName(fset, args, "solution", solutionUsage, wb.exercises())
+	if err != nil {
+		return err
+	}
+	if _, err := wb.findExercise(name); err != nil {
+		return err
+	}
+	root, err := wb.root()
+	if err != nil {
+		return err
+	}
+	dir := path.Join("solutions", name)
+	entries, err := os.ReadDir(fromSlash(root, dir))
+	if err != nil {
+		return fmt.Errorf("there is no reference solution for %s (%s: %w)", name, dir, errors.Unwrap(err))
+	}
+
+	out := uiFor(stdout)
+	if *force {
+		fmt.Fprintln(stdout, out.bad("Spoiler: this is the reference solution of "+name+", shown before yours passes."))
+		fmt.Fprintln(stdout, out.bad("Reading it now takes away the exercise; a hint (go run ./cmd/workbook hint "+name+") may be enough."))
+		fmt.Fprintln(stdout)
+	} else {
+		passed, verdict, err := wb.passes(ctx, stderr, root, name)
+		if err != nil {
+			return err
+		}
+		if !passed {
+			fmt.Fprintf(stdout, "Not yet: exercises/%s does not pass (%s).\n", name, verdict)
+			fmt.Fprintf(stdout, "Solve it first (go run ./cmd/workbook check %s; hint %s if stuck).\n", name, name)
+			fmt.Fprintf(stdout, "To read the solution anyway, which spoils the exercise: go run ./cmd/workbook solution -force %s\n", name)
+			return exitCode(exitFail)
+		}
+	}
+
+	// The solution's code, then its notes.
+	var files []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			files = append(files, n)
+		}
+	}
+	slices.Sort(files)
+	for _, n := range files {
+		data, err := os.ReadFile(fromSlash(root, path.Join(dir, n)))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n\n%s\n", out.bold("==> "+path.Join(dir, n)), strings.TrimRight(string(data), "\n"))
+	}
+	notes, err := os.ReadFile(fromSlash(root, path.Join(dir, "README.md")))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	default:
+		fmt.Fprintf(stdout, "\n%s\n\n%s\n", out.bold("==> "+path.Join(dir, "README.md")), strings.TrimRight(string(notes), "\n"))
+	}
+	return nil
+}
+
+// passes reports whether exercises/<name> passes its tests: from the
+// progress file if its files are unchanged since the last test, else by
+// testing it now (and recording the result).
+func (wb *workbook) passes(ctx context.Context, stderr io.Writer, root, name string) (bool, string, error) {
+	hash, err := exerciseHash(root, name)
+	if err != nil {
+		return false, "", err
+	}
+	if c, ok := loadProgress(root).Results[name]; ok && c.Hash == hash {
+		return c.Passed, c.Verdict, nil
+	}
+	fmt.Fprintf(stderr, "testing exercises/%s under the race detector...\n", name)
+	r, race, err := testExercise(ctx, root, name)
+	if err != nil {
+		return false, "", err
+	}
+	remember(root, name, hash, r, race)
+	return r.Passed, shortVerdict(r), nil
+}
