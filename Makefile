@@ -53,7 +53,8 @@ check: ## check your exercise: make check EX=mutex
 	@test -n "$(EX)" || { echo "usage: make check EX=<name>"; exit 2; }
 	$(GO) run ./cmd/workbook check $(EX)
 
-generate: ## regenerate the lesson tables from the catalog
+generate: ## regenerate the lesson tables from the catalog, and the stubs reset restores
 	$(GO) test ./internal/catalog -run TestGeneratedTablesAreCurrent -update
+	$(GO) test ./cmd/workbook -run TestPristineCopiesMatchTheStubs -update
 
 .PHONY: help test lint race exercises cross bench lesson check generate
