@@ -264,6 +264,7 @@ func TestAgainstAFixtureModule(t *testing.T) {
 		assert.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
 		out := stdout.String()
 		assert.Contains(t, out, verdictRace)
+		assert.Contains(t, out, "\n    Line 10 of exercises/racy/racy.go (`wg.Go(func() { total++ })`) runs in two goroutines at once, at least one of them\n    writing, and nothing orders them.\n")
 		assert.Contains(t, out, "\n    exercises/racy/racy.go:10: ")
 		assert.Contains(t, out, "      WARNING: DATA RACE\n")
 		assert.Contains(t, out, "    TestCount\n")

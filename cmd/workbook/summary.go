@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/concurrency-workbook/workbook/internal/exercise"
@@ -61,7 +63,7 @@ func summarize(root, name string, r exercise.Result, race bool) string {
 		explained = true
 	}
 	if r.Race {
-		section(verdictRace, raceDetails(lines, name))
+		section(verdictRace, raceDetails(root, lines, name))
 		explained = true
 	}
 	var running []string // tests a timeout interrupted
@@ -139,7 +141,7 @@ var raceLine = regexp.MustCompile(`^((?:Previous )?[A-Za-z ]+?) at 0x[0-9a-f]+ b
 // raceDetails returns, for the first race report in lines, where each of
 // the two accesses happened in the exercise's code, then the report's
 // first lines.
-func raceDetails(lines []string, name string) []string {
+func raceDetails(root string, lines []string, name string) []string {
 	start := slices.Index(lines, "WARNING: DATA RACE")
 	if start < 0 {
 		return nil
@@ -157,7 +159,12 @@ func raceDetails(lines []string, name string) []string {
 		}
 		return "", true // "Goroutine 10 (running) created at:": not an access
 	})
-	details := formatSites(accesses)
+	var details []string
+	if plain := racePlainly(root, accesses); plain != "" {
+		details = append(details, strings.Split(plain, "\n")...)
+		details = append(details, "")
+	}
+	details = append(details, formatSites(accesses)...)
 
 	// The report's first lines are the two accesses; where the goroutines
 	// were started follows, and matters less.
@@ -176,6 +183,75 @@ func raceDetails(lines []string, name string) []string {
 		details = append(details, fmt.Sprintf("(%d race reports in all)", n))
 	}
 	return details
+}
+
+// racePlainly says in one sentence where the exercise's code raced, with
+// the source of each line: "Line 10 of exercises/racy/racy.go (`total++`)
+// runs in two goroutines at once, at least one writing, and nothing orders
+// them." It uses the first two accesses in the exercise's code, and
+// returns "" if there are none.
+func racePlainly(root string, accesses []site) string {
+	if len(accesses) == 0 {
+		return ""
+	}
+	a := accesses[0]
+	file, line := splitFileLine(a.where)
+	if len(accesses) == 1 || accesses[1].where == a.where {
+		return fmt.Sprintf("Line %s of %s%s runs in two goroutines at once, at least one of them\nwriting, and nothing orders them.", line, file, quoteSource(root, a.where))
+	}
+	b := accesses[1]
+	bfile, bline := splitFileLine(b.where)
+	where := "line " + bline
+	if bfile != file {
+		where += " of " + bfile
+	}
+	return fmt.Sprintf("Line %s of %s%s %s while %s%s %s in another goroutine,\nand nothing orders the two.",
+		line, file, quoteSource(root, a.where), accessVerb(a.who), where, quoteSource(root, b.where), accessVerb(b.who))
+}
+
+// splitFileLine splits "exercises/racy/racy.go:10" into its file and line.
+func splitFileLine(where string) (file, line string) {
+	i := strings.LastIndex(where, ":")
+	if i < 0 {
+		return where, "?"
+	}
+	return where[:i], where[i+1:]
+}
+
+// accessVerb turns the race detector's "previous write by goroutine 7"
+// into "writes".
+func accessVerb(who string) string {
+	who = strings.TrimPrefix(who, "previous ")
+	switch {
+	case strings.HasPrefix(who, "write"):
+		return "writes"
+	case strings.HasPrefix(who, "read"):
+		return "reads"
+	}
+	return "runs"
+}
+
+// quoteSource returns " (`<the source line>`)" for "file:line" under root,
+// or "" if the line cannot be read.
+func quoteSource(root, where string) string {
+	file, line := splitFileLine(where)
+	n, err := strconv.Atoi(line)
+	if err != nil || root == "" {
+		return ""
+	}
+	data, err := os.ReadFile(fromSlash(root, file))
+	if err != nil {
+		return ""
+	}
+	for i, text := range strings.Split(string(data), "\n") {
+		if i+1 == n {
+			if text = strings.TrimSpace(text); text != "" && !strings.Contains(text, "`") {
+				return " (`" + text + "`)"
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 // dumpHeader matches the first line of a goroutine in a stack dump:
