@@ -1,0 +1,125 @@
+package procpool
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+)
+
+// ErrClosed is returned by [Pool.Do] and [Map] after [Pool.Close] has been
+// called.
+var ErrClosed = errors.New("procpool: pool is closed")
+
+// A RemoteError is an error that the worker's function returned. Only its
+// message crosses the process boundary, so errors.Is cannot match the
+// worker's error values; compare Msg, or encode what the caller needs in
+// the response type instead. The worker is fine and the job is not
+// retried.
+type RemoteError struct {
+	PID int    // the worker that ran the job
+	Msg string // the error's message, as err.Error() gave it in the worker
+}
+
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("procpool: worker %d: %s", e.PID, e.Msg)
+}
+
+// A CrashError says a worker process died, or broke the protocol, while
+// the pool waited for it. [Pool.Do] returns one when a job crashed two
+// workers in a row: the second crash, with the first in Previous.
+type CrashError struct {
+	// Op is what the pool was doing: "start" (waiting for the worker's
+	// hello), "job" (waiting for a response) or "close" (waiting for the
+	// worker to exit at the end of its input).
+	Op  string
+	PID int
+	// State is how the process ended, as exec.Cmd.Wait saw it; a worker
+	// that broke the protocol was killed by the pool, and shows that.
+	State *os.ProcessState
+	// Cause is what the pool saw: the stream ended (io.EOF,
+	// io.ErrUnexpectedEOF), was not a valid frame, or could not be
+	// written.
+	Cause error
+	// Stderr is the end of what the worker wrote to its stderr: the last
+	// few KiB, where a Go panic's message and stack are.
+	Stderr string
+	// Previous is the crash of the first attempt, when this is the
+	// crash of the retry.
+	Previous *CrashError
+}
+
+func (e *CrashError) Error() string {
+	var b strings.Builder
+	if e.Previous != nil {
+		fmt.Fprintf(&b, "procpool: worker crashed twice running the job (pid %d, then pid %d); the second time: ",
+			e.Previous.PID, e.PID)
+	} else {
+		fmt.Fprintf(&b, "procpool: worker crashed (%s): ", e.Op)
+	}
+	status := "exit status unknown"
+	if e.State != nil {
+		status = e.State.String() // "exit status 3", "signal: killed"
+	}
+	fmt.Fprintf(&b, "pid %d, %s: %v", e.PID, status, e.Cause)
+	if e.Stderr != "" {
+		fmt.Fprintf(&b, "\nstderr tail:\n%s", strings.TrimRight(e.Stderr, "\n"))
+	}
+	return b.String()
+}
+
+// ExitCode returns the worker's exit code, or -1 if it was killed by a
+// signal or its state is unknown.
+func (e *CrashError) ExitCode() int {
+	if e.State == nil {
+		return -1
+	}
+	return e.State.ExitCode()
+}
+
+// tailSize is how much of each worker's stderr the pool keeps.
+const tailSize = 4 << 10
+
+// tail is an io.Writer that keeps the last tailSize bytes written to it
+// and copies every write to out. exec.Cmd's copying goroutine writes to
+// it while the pool may read it.
+type tail struct {
+	out io.Writer // may be nil; its errors are ignored
+
+	mu  sync.Mutex // protects buf and cut
+	buf []byte
+	cut bool // bytes were dropped from the front of buf
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - tailSize; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+		t.cut = true
+	}
+	t.mu.Unlock()
+	if t.out != nil {
+		// A failing Stderr must not stop the copy, which would make
+		// cmd.Wait report the copy's error instead of the exit.
+		_, _ = t.out.Write(p)
+	}
+	return len(p), nil
+}
+
+// String returns the kept bytes; if the front was cut, it starts at the
+// first whole line.
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := string(t.buf)
+	if t.cut {
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[i+1:]
+		}
+		s = "...\n" + s
+	}
+	return s
+}
