@@ -196,6 +196,22 @@ func Lessons() []Lesson {
 			Exercise:  "async",
 		},
 		{
+			Name:      "processes",
+			Title:     "Start programs and worker processes: exec, pipes, gob, reaping",
+			Section:   "processes",
+			Primitive: "os/exec, exec.CommandContext, os.Executable, encoding/gob",
+			Python:    "multiprocessing.Process, current_process, Pipe, Queue, subprocess",
+			Exercise:  "processes",
+		},
+		{
+			Name:      "integrate",
+			Title:     "Parallel numerical integration: chunks, local sums, one result",
+			Section:   "integrate",
+			Primitive: "goroutines, per-worker partial sums, reproducible summation",
+			Python:    "threading_integrate with a queue.Queue of partial sums",
+			Exercise:  "integrate",
+		},
+		{
 			Name:      "concurrently",
 			Title:     "Run calls at once, results by name: patterns/concurrently",
 			Section:   "patterns",
