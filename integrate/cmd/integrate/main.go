@@ -1,0 +1,372 @@
+// The integrate command computes one integral serially, across
+// goroutines and across worker processes, and prints how long each took,
+// the speedup over serial and the error against the exact integral. By
+// default it is the Python notes' experiment: ∫ x² dx from 0 to 10 with
+// N = 10⁸ points.
+//
+//	go run ./integrate/cmd/integrate
+//	go run ./integrate/cmd/integrate -n 1e9 -workers 1,2 -repeat 3
+//	go run ./integrate/cmd/integrate -f inv1px2 -a 0 -b 1 -rule simpson
+//	go run ./integrate/cmd/integrate -json -mode goroutines,processes
+//	go run ./integrate/cmd/integrate -list
+//
+// The serial run is the baseline of every speedup, so it is always
+// measured first, even when -mode leaves it out (then it is not printed).
+// With -repeat K each row is the best of K runs. A processes row includes
+// starting and stopping its worker processes, which are this program
+// started again.
+//
+// Exit status: 0 on success, 2 for a bad flag (with usage), 1 if a run
+// failed or was interrupted (Ctrl-C stops every worker first).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/concurrency-workbook/workbook/integrate"
+)
+
+func main() {
+	// First of all: if we are one of the processes mode's workers, serve
+	// and exit here instead of running the command.
+	integrate.ServeWorkerIfChild()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	var u usageError
+	switch {
+	case errors.As(err, &u): // run printed the error and the usage
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// A usageError is a bad flag. parseFlags has printed it, with the usage,
+// to stderr; main exits 2 for it.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// modes are the ways to compute, in the order they are measured.
+var modes = []string{"serial", "goroutines", "processes"}
+
+// config is what the flags ask for.
+type config struct {
+	problem integrate.Problem
+	modes   []string
+	workers []int
+	repeat  int
+	json    bool
+	list    bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("integrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	n := count(100_000_000)
+	f := fs.String("f", "x2", "the integrand, by name (see -list)")
+	fs.Float64Var(&c.problem.A, "a", 0, "the lower bound")
+	fs.Float64Var(&c.problem.B, "b", 10, "the upper bound")
+	fs.Var(&n, "n", "the number of intervals (1e8 and 100000000 both work)")
+	rule := fs.String("rule", "midpoint", "the rule: left, midpoint, trapezoid or simpson")
+	mode := fs.String("mode", "serial,goroutines,processes", "the modes to measure, comma-separated")
+	workers := fs.String("workers", "1,2,4,8", "the worker counts to measure, comma-separated")
+	fs.IntVar(&c.repeat, "repeat", 1, "run each measurement `K` times and report the best")
+	fs.BoolVar(&c.json, "json", false, "print one JSON object per measurement instead of the table")
+	fs.BoolVar(&c.list, "list", false, "list the integrands and rules, then exit")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: integrate [flags]\n\nCompute one integral serially, with goroutines and with processes, and compare.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, usageError{err}
+	}
+	bad := func(err error) (config, error) {
+		fmt.Fprintln(stderr, err)
+		fs.Usage()
+		return c, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return bad(fmt.Errorf("integrate: unexpected argument %q", fs.Arg(0)))
+	}
+	c.problem.F, c.problem.N = *f, int64(n)
+	if _, err := integrate.Lookup(*f); err != nil {
+		return bad(fmt.Errorf("-f: %w", err))
+	}
+	r, err := integrate.ParseRule(*rule)
+	if err != nil {
+		return bad(fmt.Errorf("-rule: %w", err))
+	}
+	c.problem.Rule = r
+	for m := range strings.SplitSeq(*mode, ",") {
+		if !slices.Contains(modes, m) {
+			return bad(fmt.Errorf("integrate: -mode: unknown mode %q (modes: %s)", m, strings.Join(modes, ", ")))
+		}
+		if !slices.Contains(c.modes, m) {
+			c.modes = append(c.modes, m)
+		}
+	}
+	for w := range strings.SplitSeq(*workers, ",") {
+		v, err := strconv.Atoi(w)
+		if err != nil || v < 1 {
+			return bad(fmt.Errorf("integrate: -workers: %q is not a worker count of at least 1", w))
+		}
+		c.workers = append(c.workers, v)
+	}
+	if c.repeat < 1 {
+		return bad(fmt.Errorf("integrate: -repeat %d: need at least 1", c.repeat))
+	}
+	if !c.list {
+		if err := c.problem.Check(); err != nil {
+			return bad(err)
+		}
+	}
+	return c, nil
+}
+
+// count is a flag.Value for a number of points: an integer, or a float
+// such as 1e8 that is a whole number.
+type count int64
+
+func (c *count) String() string { return strconv.FormatInt(int64(*c), 10) }
+
+func (c *count) Set(s string) error {
+	if v, err := strconv.ParseInt(s, 0, 64); err == nil {
+		*c = count(v)
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<62 {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*c = count(v)
+	return nil
+}
+
+// A measurement is one row of the table, or one JSON line.
+type measurement struct {
+	Mode       string   `json:"mode"`
+	Workers    int      `json:"workers"`
+	F          string   `json:"f"`
+	A          float64  `json:"a"`
+	B          float64  `json:"b"`
+	N          int64    `json:"n"`
+	Rule       string   `json:"rule"`
+	Result     float64  `json:"result"`
+	Exact      *float64 `json:"exact"`     // null: no closed form
+	AbsError   *float64 `json:"abs_error"` // null: no closed form
+	Seconds    float64  `json:"seconds"`   // the best of Repeat runs
+	Speedup    float64  `json:"speedup"`   // serial's seconds / Seconds
+	Efficiency float64  `json:"efficiency"`
+	Repeat     int      `json:"repeat"`
+}
+
+func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage is printed, and that is all
+	}
+	if err != nil {
+		return err
+	}
+	if c.list {
+		return list(stdout)
+	}
+	progress := io.Discard
+	if isTerminal(stderr) {
+		progress = stderr
+	}
+
+	// We measure serial first: it is every row's baseline.
+	var rows []measurement
+	base, err := measure(ctx, c, "serial", 1, progress)
+	if err != nil {
+		return err
+	}
+	base.Speedup, base.Efficiency = 1, 1
+	if slices.Contains(c.modes, "serial") {
+		rows = append(rows, base)
+		if c.json {
+			if err := printJSON(stdout, base); err != nil {
+				return err
+			}
+		}
+	}
+	for _, mode := range c.modes {
+		if mode == "serial" {
+			continue
+		}
+		for _, w := range c.workers {
+			m, err := measure(ctx, c, mode, w, progress)
+			if err != nil {
+				return err
+			}
+			m.Speedup = base.Seconds / m.Seconds
+			m.Efficiency = m.Speedup / float64(w)
+			rows = append(rows, m)
+			if c.json {
+				if err := printJSON(stdout, m); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if c.json {
+		return nil
+	}
+	return printTable(stdout, c, base, rows)
+}
+
+// measure runs one mode with w workers c.repeat times and keeps the
+// fastest run. Every run must give the same bits; a different result
+// would be a bug, and we say so.
+func measure(ctx context.Context, c config, mode string, w int, progress io.Writer) (measurement, error) {
+	p := c.problem
+	m := measurement{Mode: mode, Workers: w, F: p.F, A: p.A, B: p.B, N: p.N,
+		Rule: p.Rule.String(), Repeat: c.repeat, Seconds: math.Inf(1)}
+	for i := range c.repeat {
+		fmt.Fprintf(progress, "integrate: %s, %d workers, run %d of %d ...\n", mode, w, i+1, c.repeat)
+		start := time.Now()
+		var v float64
+		var err error
+		switch mode {
+		case "serial":
+			v, err = integrate.Serial(ctx, p)
+		case "goroutines":
+			v, err = integrate.Goroutines(ctx, p, w)
+		case "processes":
+			v, err = integrate.Processes(ctx, p, w)
+		}
+		elapsed := time.Since(start).Seconds()
+		if err != nil {
+			return m, fmt.Errorf("integrate: %s with %d workers: %w", mode, w, err)
+		}
+		if i > 0 && math.Float64bits(v) != math.Float64bits(m.Result) {
+			return m, fmt.Errorf("integrate: %s with %d workers gave %v, then %v", mode, w, m.Result, v)
+		}
+		m.Result, m.Seconds = v, min(m.Seconds, elapsed)
+	}
+	if exact, ok := integrate.Exact(p); ok {
+		e := math.Abs(m.Result - exact)
+		m.Exact, m.AbsError = &exact, &e
+	}
+	return m, nil
+}
+
+func printJSON(w io.Writer, m measurement) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// printTable prints the table, the bar chart of speedups and the
+// machine line.
+func printTable(w io.Writer, c config, base measurement, rows []measurement) error {
+	p := c.problem
+	in, _ := integrate.Lookup(p.F)
+	fmt.Fprintf(w, "∫ %s dx on [%g, %g], n = %d, %v rule", in.Formula, p.A, p.B, p.N, p.Rule)
+	if base.Exact != nil {
+		fmt.Fprintf(w, "; exact %.15g", *base.Exact)
+	}
+	fmt.Fprintln(w)
+	if c.repeat > 1 {
+		fmt.Fprintf(w, "each time is the best of %d runs\n", c.repeat)
+	}
+	if !slices.Contains(c.modes, "serial") {
+		fmt.Fprintf(w, "speedups are over serial, measured first: %s\n", seconds(base.Seconds))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-10s  %7s  %-18s  %9s  %9s  %7s  %10s\n",
+		"mode", "workers", "result", "error", "time", "speedup", "efficiency")
+	for _, m := range rows {
+		errText := "n/a"
+		if m.AbsError != nil {
+			errText = fmt.Sprintf("%.2g", *m.AbsError)
+		}
+		fmt.Fprintf(w, "%-10s  %7d  %-18.15g  %9s  %9s  %6.2fx  %9.0f%%\n",
+			m.Mode, m.Workers, m.Result, errText, seconds(m.Seconds), m.Speedup, 100*m.Efficiency)
+	}
+
+	// The bar chart: 20 columns per 1x of speedup, or fewer if the
+	// longest bar would pass 60 columns.
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "speedup over serial:")
+	longest := 0.0
+	for _, m := range rows {
+		longest = max(longest, m.Speedup)
+	}
+	scale := min(20, 60/longest)
+	for _, m := range rows {
+		bar := strings.Repeat("█", int(math.Round(m.Speedup*scale)))
+		fmt.Fprintf(w, "%-10s %2d  %s %.2fx\n", m.Mode, m.Workers, bar, m.Speedup)
+	}
+	fmt.Fprintln(w)
+	_, err := fmt.Fprintf(w, "GOMAXPROCS=%d NumCPU=%d %s %s/%s\n",
+		runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
+}
+
+// seconds formats a duration in seconds with a unit that keeps 3 digits.
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
+}
+
+func list(w io.Writer) error {
+	fmt.Fprintln(w, "integrands (-f):")
+	for _, in := range integrate.Integrands() {
+		exact := "exact integral known"
+		if in.Antiderivative == nil {
+			exact = "no exact integral"
+		}
+		domain := ""
+		if !math.IsInf(in.Lo, 0) || !math.IsInf(in.Hi, 0) {
+			domain = fmt.Sprintf("; defined on [%g, %g]", in.Lo, in.Hi)
+		}
+		fmt.Fprintf(w, "  %-9s %-26s %s%s\n", in.Name, in.Formula, exact, domain)
+	}
+	fmt.Fprintln(w, "rules (-rule):")
+	for _, r := range integrate.Rules() {
+		note := ""
+		if r == integrate.Midpoint {
+			note = " (default)"
+		}
+		if r == integrate.Simpson {
+			note = " (n must be even)"
+		}
+		fmt.Fprintf(w, "  %s%s\n", r, note)
+	}
+	_, err := fmt.Fprintln(w, "modes (-mode): serial, goroutines, processes")
+	return err
+}
+
+// isTerminal reports whether w is a terminal, where progress lines help
+// rather than clutter a log.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/concurrency-workbook/workbook/integrate"
+	"github.com/concurrency-workbook/workbook/internal/childcheck"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// TestMain starts as main does: the processes mode's workers are this
+// test binary, started again, and they serve instead of testing. After the
+// tests, no goroutine and no child process may be left.
+func TestMain(m *testing.M) {
+	integrate.ServeWorkerIfChild()
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+		if msg := childcheck.Leftover(); msg != "" {
+			fmt.Fprint(os.Stderr, msg)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func runArgs(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(t.Context(), &out, &errOut, args)
+	return out.String(), errOut.String(), err
+}
+
+func TestTableHasEveryModeAndWorkerCount(t *testing.T) {
+	out, stderr, err := runArgs(t, "-n", "1e5", "-workers", "1,2")
+	require.NoError(t, err)
+	assert.Empty(t, stderr, "no progress lines when stderr is not a terminal")
+	lines := strings.Split(out, "\n")
+	assert.Equal(t, "∫ x² dx on [0, 10], n = 100000, midpoint rule; exact 333.333333333333", lines[0])
+	var rows [][]string
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) == 7 && (f[0] == "serial" || f[0] == "goroutines" || f[0] == "processes") {
+			rows = append(rows, f)
+		}
+	}
+	require.Len(t, rows, 5, "serial, then goroutines and processes with 1 and 2 workers:\n%s", out)
+	for i, want := range [][2]string{{"serial", "1"}, {"goroutines", "1"}, {"goroutines", "2"},
+		{"processes", "1"}, {"processes", "2"}} {
+		assert.Equal(t, want[0], rows[i][0])
+		assert.Equal(t, want[1], rows[i][1])
+		assert.Equal(t, rows[0][2], rows[i][2], "every mode prints the same result")
+	}
+	assert.Equal(t, "1.00x", rows[0][5], "serial is the baseline")
+	assert.Contains(t, out, "speedup over serial:\n")
+	assert.Regexp(t, `\nprocesses   2  █* \d+\.\d\dx\n`, out, "a bar per row")
+	assert.Contains(t, out, fmt.Sprintf("GOMAXPROCS=%d NumCPU=%d %s", runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version()))
+	childcheck.None(t)
+}
+
+func TestJSONPrintsOneObjectPerMeasurement(t *testing.T) {
+	out, _, err := runArgs(t, "-json", "-n", "100003", "-workers", "1,3", "-repeat", "2", "-rule", "left")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	require.Len(t, lines, 5)
+	var first measurement
+	for i, l := range lines {
+		var m measurement
+		require.NoError(t, json.Unmarshal([]byte(l), &m), "line %d: %s", i, l)
+		if i == 0 {
+			first = m
+			assert.Equal(t, "serial", m.Mode)
+			assert.Equal(t, 1.0, m.Speedup)
+		}
+		assert.Equal(t, "x2", m.F)
+		assert.Equal(t, int64(100003), m.N)
+		assert.Equal(t, "left", m.Rule)
+		assert.Equal(t, 2, m.Repeat)
+		assert.Equal(t, math.Float64bits(first.Result), math.Float64bits(m.Result), "line %d", i)
+		require.NotNil(t, m.Exact)
+		require.NotNil(t, m.AbsError)
+		assert.InDelta(t, 1000.0/3, *m.Exact, 1e-12)
+		assert.Equal(t, math.Abs(m.Result-*m.Exact), *m.AbsError)
+		assert.Positive(t, m.Seconds)
+		assert.InDelta(t, first.Seconds/m.Seconds, m.Speedup, 1e-9*m.Speedup)
+		assert.InDelta(t, m.Speedup/float64(m.Workers), m.Efficiency, 1e-9)
+	}
+	childcheck.None(t)
+}
+
+func TestSerialIsMeasuredEvenWhenModeLeavesItOut(t *testing.T) {
+	out, _, err := runArgs(t, "-json", "-n", "1e4", "-mode", "goroutines", "-workers", "2", "-f", "sinx2")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	require.Len(t, lines, 1, "only the goroutines line")
+	assert.Contains(t, lines[0], `"mode":"goroutines"`)
+	assert.Contains(t, lines[0], `"exact":null`, "sinx2 has no exact integral")
+	var m measurement
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &m))
+	assert.Positive(t, m.Speedup, "against the serial run measured first")
+
+	out, _, err = runArgs(t, "-n", "1e4", "-mode", "goroutines", "-workers", "2")
+	require.NoError(t, err)
+	assert.Contains(t, out, "speedups are over serial, measured first: ")
+}
+
+func TestListShowsIntegrandsAndRules(t *testing.T) {
+	out, _, err := runArgs(t, "-list")
+	require.NoError(t, err)
+	for _, in := range integrate.Integrands() {
+		assert.Contains(t, out, "  "+in.Name+" ")
+	}
+	assert.Contains(t, out, "no exact integral")
+	assert.Contains(t, out, "defined on [-1, 1]")
+	assert.Contains(t, out, "  midpoint (default)\n")
+	assert.Contains(t, out, "  simpson (n must be even)\n")
+}
+
+func TestBadFlagsAreUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-n", "1.5"}, `invalid value "1.5" for flag -n: "1.5" is not a whole number`},
+		{[]string{"-n", "0"}, "n = 0; need at least 1 interval"},
+		{[]string{"-n", "1e12"}, "is more than MaxN"},
+		{[]string{"-f", "x^2"}, `-f: integrate: unknown integrand "x^2" (did you mean "x2"?`},
+		{[]string{"-rule", "simson"}, `-rule: integrate: unknown rule "simson" (did you mean "simpson"?`},
+		{[]string{"-mode", "threads"}, `unknown mode "threads" (modes: serial, goroutines, processes)`},
+		{[]string{"-workers", "2,0"}, `-workers: "0" is not a worker count of at least 1`},
+		{[]string{"-workers", "two"}, `-workers: "two" is not a worker count`},
+		{[]string{"-repeat", "0"}, "-repeat 0: need at least 1"},
+		{[]string{"-a", "5", "-b", "1"}, "need a < b; got a = 5, b = 1"},
+		{[]string{"-rule", "simpson", "-n", "101"}, "needs an even n; got 101 (use 100 or 102)"},
+		{[]string{"-f", "sqrt1mx2"}, "sqrt1mx2 is defined on [-1, 1]"},
+		{[]string{"-bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, stderr, err := runArgs(t, tc.args...)
+			var u usageError
+			require.ErrorAs(t, err, &u)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Contains(t, stderr, tc.want, "the error is printed")
+			assert.Contains(t, stderr, "usage: integrate [flags]", "with the usage")
+			assert.Empty(t, out)
+		})
+	}
+}
+
+func TestHelpIsNotAnError(t *testing.T) {
+	_, stderr, err := runArgs(t, "-h")
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "usage: integrate [flags]")
+}
+
+// TestInterruptDuringProcessesLeavesNoChild cancels run's ctx, as Ctrl-C
+// does through signal.NotifyContext, while worker processes are
+// computing: run returns the ctx's error, and every worker has been
+// killed and reaped.
+func TestInterruptDuringProcessesLeavesNoChild(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	errc := make(chan error, 1) // run's result; never blocks the sender
+	go func() {
+		var out, errOut bytes.Buffer
+		// 10⁹ points: about half a second per worker, long enough
+		// that we see the workers before they finish.
+		errc <- run(ctx, &out, &errOut, []string{"-n", "1e9", "-mode", "processes", "-workers", "1"})
+	}()
+	// Wait until the workers exist (after the serial baseline), then
+	// cancel. Nothing else in this test binary starts children now.
+	for {
+		kids, err := childcheck.Children()
+		if errors.Is(err, childcheck.ErrUnsupported) {
+			cancel()
+			<-errc
+			t.Skip("needs /proc to see the workers")
+		}
+		if len(kids) > 0 {
+			break
+		}
+		select {
+		case err := <-errc: // finished before we saw a worker: wrong
+			t.Fatalf("run returned %v before its workers were seen", err)
+		default: // not yet
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	err := <-errc
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorContains(t, err, "processes with 1 workers")
+	childcheck.None(t)
+}

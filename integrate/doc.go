@@ -1,0 +1,81 @@
+// Package integrate computes a definite integral ∫ f(x) dx from a to b
+// with N intervals in three ways that give the same answer, bit for bit:
+// on one goroutine ([Serial]), across goroutines ([Goroutines]), and
+// across worker processes ([Processes], or a reusable [Pool]). It is the
+// workbook's measurement of what each way of running Go in parallel
+// costs and gains; the command integrate/cmd/integrate prints the table.
+//
+//	p := integrate.Problem{F: "x2", A: 0, B: 10, N: 100_000_000}
+//	v, err := integrate.Goroutines(ctx, p, runtime.GOMAXPROCS(0))
+//
+// # The computation
+//
+// A [Problem] names its integrand (see [Integrands]) or gives a Go
+// function, and chooses a [Rule]: [Left] (the Python notes' rule),
+// [Midpoint] (the default), [Trapezoid] or [Simpson]. The N points are
+// cut into blocks of [BlockSize]; each block is summed by a kernel with
+// four independent accumulators, and the block sums are added by a
+// pairwise tree in block order. Workers compute whole blocks and hand
+// back one sum per block; the parent adds them. The blocks and the tree
+// depend only on N, so neither the mode nor the worker count can change
+// a single rounding: the result depends on (integrand, a, b, N, rule)
+// alone. Each point is computed from its index, x = a + (i+offset)·dx,
+// never by adding dx again and again.
+//
+// # Concurrency contract
+//
+// Every function here is safe to call from several goroutines at once;
+// none has package state. [Serial], [Goroutines] and [Pool.Integrate] check
+// their ctx between blocks (every 16384 points) and return ctx.Err() when
+// it is done. Goroutines returns only after every goroutine it started has
+// returned. [Processes] returns only after every worker process it started
+// has exited and been waited for, even on error or cancellation; a
+// [Pool] owns its processes until [Pool.Close]. A worker that crashes is
+// replaced and its range of blocks retried once; a range that fails twice
+// ends the run with a [*ChunkError] naming it. Bad input is reported
+// before any work starts, with an error that matches [ErrInvalid].
+//
+// # When to use
+//
+// Use [Goroutines] for CPU-bound work in one Go program: goroutines run in
+// parallel on every core, with no interpreter lock, and share memory, so
+// handing them work costs microseconds, so it can beat [Serial] from
+// 10⁵–10⁶ points (see the README for measured figures). Use processes when the work must be isolated (a
+// crash must not take the parent down, or the code is not yours to trust)
+// or spread beyond one program; here they cost a few milliseconds to start,
+// so they pay off only from about 10⁷–10⁸ points (a [Pool] started once
+// pays only about 40 µs a round trip). In Python the choice is
+// forced: threads cannot run Python code in parallel (the GIL), so CPU
+// work needs multiprocessing; in Go it is a choice about isolation, not
+// speed.
+//
+// # Pitfalls
+//
+//   - The processes mode re-executes the program itself (os.Executable) as
+//     its workers. Any program that uses [Processes] or [NewPool] must call
+//     [ServeWorkerIfChild] first thing in main (a test binary: in
+//     TestMain), or each worker would run the whole program again: the Go
+//     form of Python's if __name__ == "__main__" guard.
+//   - Only registered integrands cross a process boundary: the request
+//     carries a name, not code. A Go func value cannot be serialised, as
+//     Python's pickle cannot send a lambda to a Pool. [Problem.Func] works
+//     in the serial and goroutine modes only.
+//   - A plain func costs an indirect call per point, which the compiler
+//     cannot inline: about 2.7 times the time of a registered integrand's
+//     kernel for x² (1.3 ns against 0.47 ns; see BenchmarkEval).
+//   - Adding floats in a different order gives different bits. A naive
+//     parallel sum (one partial sum per worker, then the total) changes
+//     with the worker count; this package never lets the worker count
+//     decide the order.
+//   - More workers than cores is no faster: 8 goroutines on 2 cores do
+//     the same work, taking turns.
+//
+// # The Python equivalents
+//
+// Serial is the notes' integrate(f, a, b, N) loop (about 20 s for N = 10⁸
+// in CPython, under 0.1 s here). Goroutines is their threading_integrate
+// with a Queue of results, except that here the threads run in parallel.
+// Processes is multiprocessing.Pool(n).map over chunks of the interval,
+// with workers started once per run. integrate/python/ has the Python
+// versions, and the package README compares them on the same machine.
+package integrate

@@ -1,0 +1,121 @@
+package integrate
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+//go:generate go run gen_kernels.go
+
+// An Integrand is a function registered by name. Names are what the
+// processes mode sends to its workers: a Go func value cannot be written
+// to a pipe, for the same reason Python's pickle cannot send a lambda to a
+// multiprocessing.Pool. A worker looks the name up in its own copy of the
+// registry, which is the same because it is the same binary.
+type Integrand struct {
+	Name    string  // the name Problem.F takes, such as "x2"
+	Formula string  // the function in mathematical notation, such as "x²"
+	Lo, Hi  float64 // the domain: bounds must lie in [Lo, Hi]
+
+	// F is the function itself.
+	F func(float64) float64
+	// Antiderivative is an antiderivative of F, or nil if the integral
+	// has no closed form in the standard library's functions.
+	Antiderivative func(float64) float64
+
+	// kernel sums F over one block, with F inlined (see kernels.go).
+	kernel func(a, dx, t0 float64, n int) (even, odd float64)
+}
+
+// The integrands, written as small named functions so that the generated
+// kernels call them directly and the compiler inlines them.
+func x2(x float64) float64       { return x * x }
+func x3(x float64) float64       { return x * x * x }
+func inv1px2(x float64) float64  { return 4 / (1 + x*x) }
+func sqrt1mx2(x float64) float64 { return math.Sqrt(1 - x*x) }
+func gauss(x float64) float64    { return math.Exp(-x * x) }
+func sinx2(x float64) float64    { return math.Sin(x * x) }
+
+// registry returns the integrands in the order -list shows them. It builds
+// a new slice on each call: there is no package state to modify.
+func registry() []Integrand {
+	inf := math.Inf(1)
+	return []Integrand{
+		{Name: "x2", Formula: "x²", Lo: -inf, Hi: inf, F: x2, kernel: kernelX2,
+			Antiderivative: func(x float64) float64 { return x * x * x / 3 }},
+		{Name: "x3", Formula: "x³", Lo: -inf, Hi: inf, F: x3, kernel: kernelX3,
+			Antiderivative: func(x float64) float64 { return x * x * x * x / 4 }},
+		{Name: "sin", Formula: "sin x", Lo: -inf, Hi: inf, F: math.Sin, kernel: kernelSin,
+			Antiderivative: func(x float64) float64 { return -math.Cos(x) }},
+		{Name: "cos", Formula: "cos x", Lo: -inf, Hi: inf, F: math.Cos, kernel: kernelCos,
+			Antiderivative: math.Sin},
+		{Name: "exp", Formula: "eˣ", Lo: -inf, Hi: inf, F: math.Exp, kernel: kernelExp,
+			Antiderivative: math.Exp},
+		{Name: "inv1px2", Formula: "4/(1+x²)  (π on [0,1])", Lo: -inf, Hi: inf, F: inv1px2,
+			kernel:         kernelInv1px2,
+			Antiderivative: func(x float64) float64 { return 4 * math.Atan(x) }},
+		{Name: "sqrt1mx2", Formula: "√(1-x²)  (π/4 on [0,1])", Lo: -1, Hi: 1, F: sqrt1mx2,
+			kernel: kernelSqrt1mx2,
+			Antiderivative: func(x float64) float64 {
+				return (x*math.Sqrt(1-x*x) + math.Asin(x)) / 2
+			}},
+		{Name: "gauss", Formula: "e^(-x²)", Lo: -inf, Hi: inf, F: gauss, kernel: kernelGauss,
+			Antiderivative: func(x float64) float64 { return math.Sqrt(math.Pi) / 2 * math.Erf(x) }},
+		{Name: "sinx2", Formula: "sin(x²)  (no closed form)", Lo: -inf, Hi: inf, F: sinx2,
+			kernel: kernelSinx2},
+	}
+}
+
+// Integrands returns the registered integrands, in a fixed order. The
+// slice is the caller's to modify.
+func Integrands() []Integrand { return registry() }
+
+// Lookup returns the integrand with the given name. For an unknown name
+// the error names the closest registered one and matches ErrInvalid.
+func Lookup(name string) (Integrand, error) {
+	reg := registry()
+	i := slices.IndexFunc(reg, func(in Integrand) bool { return in.Name == name })
+	if i < 0 {
+		names := make([]string, len(reg))
+		for j, in := range reg {
+			names[j] = in.Name
+		}
+		return Integrand{}, invalid("unknown integrand %q (did you mean %q? all: %s)",
+			name, closest(name, names), strings.Join(names, ", "))
+	}
+	return reg[i], nil
+}
+
+// closest returns the candidate with the smallest edit distance to name;
+// the first such one on a tie.
+func closest(name string, candidates []string) string {
+	best, bestD := "", math.MaxInt
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,256 @@
+package integrate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+
+	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"golang.org/x/sync/errgroup"
+)
+
+// workerName is the worker mode this package's processes run in: the
+// value of procpool.EnvWorker in their environment.
+const workerName = "integrate"
+
+// chunksPerProcess is how many ranges of blocks each worker process gets
+// on average. More than one, so that a worker that finishes early (or
+// whose core is busy with something else) takes another range instead of
+// leaving the others to finish the run; few, because each costs a round
+// trip through a pipe (see BenchmarkFanOut).
+const chunksPerProcess = 4
+
+// A request asks a worker process for the block sums of blocks First up
+// to but not including Last of the problem (F, A, B, N, Rule). The worker
+// rebuilds the plan from these five fields, so it computes exactly the dx
+// and points the parent would.
+type request struct {
+	F           string
+	A, B        float64
+	N           int64
+	Rule        Rule
+	First, Last int64
+}
+
+// A response holds the block sums of a request, in block order, as the
+// bits of each float64 (math.Float64bits): exact, and safe for NaN and
+// ±Inf, which a JSON number cannot hold.
+type response struct {
+	Sums []uint64
+}
+
+// ServeWorkerIfChild returns at once, unless this process was started as
+// one of the processes mode's workers; then it serves requests on stdin
+// and stdout until its stdin is closed, and exits the process without
+// returning.
+//
+// Any program that uses Processes or NewPool must call it first thing in
+// main (and a test binary first thing in TestMain): the workers are the
+// program itself, started again from os.Executable() with
+// procpool.EnvWorker=integrate in their environment. Like Python's
+// if __name__ == "__main__" guard under multiprocessing's spawn start
+// method, it keeps a worker from running the program instead of serving.
+//
+// A worker ignores os.Interrupt: Ctrl-C in a terminal reaches every
+// process in the foreground group, and the parent, which owns its
+// workers, is the one that decides to stop them.
+func ServeWorkerIfChild() {
+	if !procpool.IsWorker(workerName) {
+		return
+	}
+	os.Exit(serveWorker(nil))
+}
+
+// serveWorker serves requests until stdin is closed and returns the exit
+// status. The tests pass a fault, called before each request, to make a
+// worker crash or write garbage.
+func serveWorker(fault func(request)) int {
+	signal.Ignore(os.Interrupt)
+	err := procpool.Serve(context.Background(), os.Stdin, os.Stdout,
+		func(ctx context.Context, req request) (response, error) {
+			if fault != nil {
+				fault(req)
+			}
+			return blockSums(ctx, req)
+		})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integrate worker:", err)
+		return 1
+	}
+	return 0
+}
+
+// blockSums is the worker's side of a request.
+func blockSums(ctx context.Context, req request) (response, error) {
+	pl, err := newPlan(Problem{F: req.F, A: req.A, B: req.B, N: req.N, Rule: req.Rule})
+	if err != nil {
+		return response{}, err
+	}
+	if req.First < 0 || req.Last > pl.blocks || req.First >= req.Last {
+		return response{}, fmt.Errorf("blocks [%d, %d) outside [0, %d)", req.First, req.Last, pl.blocks)
+	}
+	sums := make([]uint64, 0, req.Last-req.First)
+	for k := req.First; k < req.Last; k++ {
+		if err := ctx.Err(); err != nil {
+			return response{}, err
+		}
+		sums = append(sums, math.Float64bits(pl.block(k)))
+	}
+	return response{Sums: sums}, nil
+}
+
+// A Pool is a set of long-lived worker processes for the processes mode,
+// so that several integrals pay the cost of starting processes once.
+// Its methods may be called from several goroutines at once. Close it
+// when done: it owns child processes.
+type Pool struct {
+	pool    *procpool.Pool[request, response]
+	workers int
+}
+
+// NewPool starts workers worker processes and returns when each is ready:
+// this program, re-executed from os.Executable(), whose main must call
+// ServeWorkerIfChild first. The workers' stderr is this process's stderr.
+//
+// ctx bounds the pool's life: when it is done, every worker is killed and
+// reaped, and Integrate fails. Close is still owed, and is the join point.
+func NewPool(ctx context.Context, workers int) (*Pool, error) {
+	if workers < 1 {
+		return nil, invalid("workers = %d; need at least 1", workers)
+	}
+	cmd, err := procpool.Self(workerName)
+	if err != nil {
+		return nil, fmt.Errorf("integrate: %w", err)
+	}
+	cmd.Stderr = os.Stderr
+	pool, err := procpool.New[request, response](ctx, cmd, workers)
+	if err != nil {
+		return nil, fmt.Errorf("integrate: starting %d workers: %w", workers, err)
+	}
+	return &Pool{pool: pool, workers: workers}, nil
+}
+
+// Close stops every worker process and waits for each to exit. A Pool
+// must not be used after Close.
+func (p *Pool) Close() error { return p.pool.Close() }
+
+// Stats reports how many workers were started and crashed, how many
+// requests were retried and how many ran.
+func (p *Pool) Stats() procpool.Stats { return p.pool.Stats() }
+
+// Integrate computes prob's integral on the pool's workers. It splits the
+// blocks into up to 4 ranges per worker, sends each range to the next
+// free worker, and combines the block sums it gets back in block order,
+// exactly as Serial does: the result is bit for bit Serial's.
+//
+// A worker that crashes, or writes something that is not a response, is
+// replaced, and its range is retried once on another worker (procpool's
+// policy). If the retry fails too, or a worker returns the wrong number of
+// sums, Integrate cancels the other ranges and returns an error naming
+// the range: its blocks and its part of [a, b].
+//
+// If ctx is done first, the running workers are killed (and replaced)
+// and Integrate returns ctx.Err(). It returns only when no request is in
+// flight.
+func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
+	pl, err := newProcessesPlan(prob)
+	if err != nil {
+		return 0, err
+	}
+	work := chunks(pl.blocks, p.workers*chunksPerProcess)
+	sums := make([]float64, pl.blocks)
+	g, gctx := errgroup.WithContext(ctx)
+	for i, c := range work {
+		g.Go(func() error {
+			req := request{F: prob.F, A: prob.A, B: prob.B, N: prob.N, Rule: prob.Rule,
+				First: c.First, Last: c.Last}
+			resp, err := p.pool.Do(gctx, req)
+			if err == nil && int64(len(resp.Sums)) != c.Last-c.First {
+				err = fmt.Errorf("worker returned %d block sums, want %d", len(resp.Sums), c.Last-c.First)
+			}
+			if err != nil {
+				return &ChunkError{Chunk: i, Chunks: len(work), First: c.First, Last: c.Last,
+					A: pl.x(c.First), B: pl.x(c.Last), Err: err}
+			}
+			// Each goroutine writes its own range of sums; g.Wait
+			// synchronizes these writes before finish reads them.
+			for j, bits := range resp.Sums {
+				sums[c.First+int64(j)] = math.Float64frombits(bits)
+			}
+			return nil
+		})
+	}
+	err = g.Wait()
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return 0, ctxErr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return pl.finish(sums), nil
+}
+
+// newProcessesPlan checks p for the processes mode, which needs a
+// registered integrand.
+func newProcessesPlan(p Problem) (*plan, error) {
+	if p.Func != nil && p.F == "" {
+		return nil, invalid("the processes mode needs a registered integrand (Problem.F): " +
+			"a Go func cannot be sent to another process, as Python's pickle cannot send a lambda")
+	}
+	return newPlan(p)
+}
+
+// x returns the left end of block k's first interval, or b for k =
+// blocks.
+func (pl *plan) x(k int64) float64 {
+	if k >= pl.blocks {
+		return pl.b
+	}
+	return pl.a + float64(k*BlockSize)*pl.dx
+}
+
+// A ChunkError reports a range of blocks the processes mode could not
+// compute, even after a retry.
+type ChunkError struct {
+	Chunk, Chunks int     // the range's index and how many there were
+	First, Last   int64   // its blocks, Last excluded
+	A, B          float64 // its part of the interval
+	Err           error   // what went wrong with it
+}
+
+func (e *ChunkError) Error() string {
+	return fmt.Sprintf("integrate: chunk %d of %d (blocks %d..%d, x in [%g, %g)) failed: %v",
+		e.Chunk, e.Chunks, e.First, e.Last-1, e.A, e.B, e.Err)
+}
+
+func (e *ChunkError) Unwrap() error { return e.Err }
+
+// Processes computes p's integral on worker processes: it starts a Pool
+// of min(workers, blocks) processes, runs Pool.Integrate, and closes the
+// pool, so the time it takes includes starting and stopping the workers.
+// The result is bit for bit Serial's. It checks p and workers before
+// starting any process. When it returns, every worker has exited and been
+// waited for, whatever happened.
+//
+// The program must call ServeWorkerIfChild at the start of main.
+func Processes(ctx context.Context, p Problem, workers int) (result float64, err error) {
+	if workers < 1 {
+		return 0, invalid("workers = %d; need at least 1", workers)
+	}
+	pl, err := newProcessesPlan(p)
+	if err != nil {
+		return 0, err
+	}
+	pool, err := NewPool(ctx, int(min(int64(workers), pl.blocks)))
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if cerr := pool.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("integrate: closing the pool: %w", cerr)
+		}
+	}()
+	return pool.Integrate(ctx, p)
+}
