@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
@@ -171,8 +170,7 @@ func TestCancellingProcessesReturnsCtxErrAndLeavesNoChild(t *testing.T) {
 	// The worker that gets block 0 writes to the FIFO and then hangs
 	// until it is killed: the run cannot end before we cancel it, and we
 	// cancel once it is surely under way.
-	fifo := filepath.Join(t.TempDir(), "hanging")
-	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	fifo := mkfifo(t, filepath.Join(t.TempDir(), "hanging"))
 	t.Setenv(faultEnv, "hang 0 "+fifo)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
