@@ -15,7 +15,8 @@ import (
 const checkUsage = "usage: go run ./cmd/workbook check [-v] <exercise>"
 
 // check tests one exercise under the race detector and prints a summary
-// of the outcome (and with -v, everything the tests printed). It returns
+// of the outcome (and with -v, after it, everything the tests printed).
+// It returns
 // exitCode(1) if the tests do not pass.
 func (wb *workbook) check(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("check")
@@ -48,11 +49,15 @@ func (wb *workbook) check(ctx context.Context, stdout, stderr io.Writer, args []
 	if hashErr == nil {
 		remember(root, name, hash, r, race)
 	}
-	if *verbose {
-		fmt.Fprint(stdout, r.Output)
-		fmt.Fprintln(stdout)
-	}
+	// The verdict comes first, in plain words; the raw output, if asked
+	// for, follows it.
 	fmt.Fprint(stdout, summarize(root, name, r, race))
+	if *verbose {
+		fmt.Fprintf(stdout, "\n--- everything the tests printed ---\n%s", r.Output)
+		if !strings.HasSuffix(r.Output, "\n") {
+			fmt.Fprintln(stdout)
+		}
+	}
 	if !r.Passed {
 		return exitCode(exitFail)
 	}

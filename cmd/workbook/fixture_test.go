@@ -249,13 +249,14 @@ func TestAgainstAFixtureModule(t *testing.T) {
 		assert.NotContains(t, out, "=== RUN", "raw output without -v")
 	})
 
-	t.Run("check -v after the name adds the raw output", func(t *testing.T) {
+	t.Run("check -v after the name adds the raw output after the verdict", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		code := wb.run(t.Context(), &stdout, &stderr, []string{"check", "stub", "-v"})
 		assert.Equal(t, exitFail, code)
 		out := stdout.String()
 		raw, summary := strings.Index(out, "=== RUN   TestAdd\n"), strings.Index(out, "FAIL stub\n")
-		assert.True(t, raw >= 0 && summary > raw, "raw output, then the summary; got:\n%s", out)
+		assert.True(t, summary == 0 && raw > summary, "the summary, then the raw output; got:\n%s", out)
+		assert.Contains(t, out, "\n--- everything the tests printed ---\n")
 	})
 
 	t.Run("check finds a data race in the exercise", func(t *testing.T) {
