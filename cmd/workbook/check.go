@@ -16,8 +16,7 @@ const checkUsage = "usage: go run ./cmd/workbook check [-v] <exercise>"
 
 // check tests one exercise under the race detector and prints a summary
 // of the outcome (and with -v, after it, everything the tests printed).
-// It returns
-// exitCode(1) if the tests do not pass.
+// It returns exitCode(1) if the tests do not pass.
 func (wb *workbook) check(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("check")
 	verbose := fs.Bool("v", false, "print the tests' full output")
