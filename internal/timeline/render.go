@@ -260,7 +260,11 @@ func (c *chart) axis(b *strings.Builder) {
 	ticks := c.ticks()
 	line := []rune(strings.Repeat(string(c.g.axis), c.cols))
 	for _, t := range ticks {
-		line[c.col(t)] = c.g.tick
+		// A tick close enough to the total rounds to the right end's
+		// column, one past the line: the corner marks that place.
+		if col := c.col(t); col < c.cols {
+			line[col] = c.g.tick
+		}
 	}
 	fmt.Fprintf(b, "%*s %c%s%c\n", c.nameWidth, "", c.g.left, string(line), c.g.right)
 
@@ -280,7 +284,7 @@ func (c *chart) axis(b *strings.Builder) {
 	for _, t := range ticks {
 		text := []rune(c.duration(t))
 		at := first + 1 + c.col(t)
-		if at < free || at+len(text) >= lastAt {
+		if c.col(t) >= c.cols || at < free || at+len(text) >= lastAt {
 			continue
 		}
 		copy(labels[at:], text)

@@ -365,3 +365,22 @@ func TestDurationFormat(t *testing.T) {
 	assert.Equal(t, "12.3µs", u.duration(12345))
 	assert.Equal(t, "12.3us", a.duration(12345))
 }
+
+// TestTickNearTheEnd draws charts whose total is just over a round tick,
+// so that the last tick rounds to the column of the right end (a crash
+// once: the tick was written one past the axis line). Every total from 2s
+// to 2.1s in 1ms steps, at several widths, must draw full-width lines.
+func TestTickNearTheEnd(t *testing.T) {
+	for _, width := range []int{MinWidth, 80, 100, 120} {
+		for extra := range 100 {
+			total := 2*time.Second + time.Duration(extra)*time.Millisecond
+			spans := []Span{{Row: "worker 1", Label: "job", Start: 0, End: total}}
+			var b strings.Builder
+			require.NoError(t, Render(&b, spans, Options{Width: width, Legend: -1}), "total %v, width %d", total, width)
+			lines := strings.Split(b.String(), "\n")
+			for _, line := range lines[:2] {
+				require.Equal(t, width, len([]rune(line)), "total %v, width %d: line %q", total, width, line)
+			}
+		}
+	}
+}
