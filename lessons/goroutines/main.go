@@ -9,6 +9,7 @@
 // Usage:
 //
 //	go run ./lessons/goroutines [-workers n] [-sleep d] [-timeout d]
+//	    [-timeline [-ascii] [-width n]] [-trace file]
 package main
 
 import (
@@ -24,6 +25,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 )
 
 func main() {
@@ -66,8 +69,10 @@ func (w *worker) Run(ctx context.Context) {
 
 // run starts the workers and waits for them, then shows one goroutine's
 // liveness and a join with a timeout. It returns ctx.Err() if ctx is done
-// first. Every goroutine it starts has returned when it returns.
-func run(ctx context.Context, w io.Writer, args []string) error {
+// first. Every goroutine it starts has returned when it returns. With
+// -timeline it ends with a chart of when each goroutine ran; with -trace
+// it writes them to a runtime/trace file.
+func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	cfg, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is printed; there is nothing else to do
@@ -75,6 +80,13 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	// We record what each goroutine does as a span on its row, for
+	// -timeline and -trace; without them obs is nil and records nothing.
+	ctx, obs, err := cfg.show.Start(ctx, "goroutines")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, obs.Stop()) }()
 
 	// All goroutines print through one Logger: it writes each line in a
 	// single call, one goroutine at a time, so lines never interleave.
@@ -93,6 +105,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		wk := &worker{id: i + 1, sleep: cfg.sleep, log: logger}
 		wg.Go(func() {
 			<-startLine
+			end := obs.Start(ctx, fmt.Sprintf("worker %d", wk.id), "simulated I/O")
+			defer end()
 			wk.Run(ctx)
 		})
 	}
@@ -133,6 +147,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		end := obs.Start(ctx, "waiter", "wait for release")
+		defer end()
 		select {
 		case <-release: // we let it go
 			logger.Print("waiter: released")
@@ -158,7 +174,34 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	close(release)
 	<-done
 	logger.Printf("joined the waiter; alive: %t", alive(done))
-	return nil
+
+	// Every goroutine has returned: we draw the chart (with -timeline).
+	// Note that the workers' bars overlap from end to end.
+	return drawTimeline(w, obs, cfg.show,
+		cmp.Or(min(cfg.sleep, cfg.timeout)/10, 100*time.Millisecond))
+}
+
+// drawTimeline writes the chart of the spans obs recorded to w, after a
+// blank line, if -timeline was given; it does what obs.Render does, except
+// that it first rounds every time to res.
+func drawTimeline(w io.Writer, obs *timeline.Observer, show timeline.Flags,
+	res time.Duration) error {
+	spans := obs.Spans()
+	if spans == nil {
+		return nil // no -timeline, or nothing recorded
+	}
+	// We round the times as we print them: starting and joining
+	// goroutines takes microseconds, which would only be noise, and a
+	// real run then draws the same chart as in fake time. Note that it
+	// also keeps the axis's last tick off its right end: Render cannot
+	// yet draw a tick that falls a hair before the total.
+	for i := range spans {
+		spans[i].Start = spans[i].Start.Round(res)
+		spans[i].End = spans[i].End.Round(res)
+	}
+	fmt.Fprintln(w)
+	return timeline.Render(w, spans,
+		timeline.Options{Width: show.Width, ASCII: show.ASCII})
 }
 
 // alive reports whether the goroutine that closes done when it returns is
@@ -196,9 +239,10 @@ func joinTimeout(done <-chan struct{}, d time.Duration) bool {
 
 // config holds the lesson's flags.
 type config struct {
-	workers int           // how many workers to start
-	sleep   time.Duration // each worker's simulated I/O
-	timeout time.Duration // how long the join with a timeout waits
+	workers int            // how many workers to start
+	sleep   time.Duration  // each worker's simulated I/O
+	timeout time.Duration  // how long the join with a timeout waits
+	show    timeline.Flags // -timeline, -ascii, -width and -trace
 }
 
 // parseFlags parses and checks args. For -h it prints the usage to w and
@@ -212,6 +256,7 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 		"how long each worker's simulated I/O takes")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Second,
 		"how long the join with a timeout waits")
+	cfg.show.Register(fs)
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -229,5 +274,5 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	case cfg.timeout < 0:
 		return cfg, fmt.Errorf("-timeout must not be negative, got %v", cfg.timeout)
 	}
-	return cfg, nil
+	return cfg, cfg.show.Check()
 }

@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +23,8 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no sleep and no timeout, so that it is
 // instant. The worker lines come in a different order on every run. It first
@@ -226,6 +233,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-timeout", "-2s"}, "-timeout must not be negative, got -2s"},
 		{[]string{"-sleep", "3"}, `invalid value "3" for flag -sleep`},
 		{[]string{"-threads", "4"}, "flag provided but not defined: -threads"},
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
@@ -264,4 +272,99 @@ func readmeOutput(t *testing.T) []string {
 	block, err := readme.ExpectedOutput("README.md")
 	require.NoError(t, err)
 	return readme.Lines(block)
+}
+
+// TestTimeline runs the lesson with -timeline in fake time, where the
+// chart is exact: the lesson prints what it prints without the flag, then
+// a chart in which the workers' bars overlap from end to end (all of them
+// at once, from 0 to the sleep) and the waiter's bar follows them for the
+// join timeout. With the default flags the chart is also compared with
+// testdata/goroutines-timeline.golden (go test -update rewrites it).
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		args     []string
+		workers  int
+		wantWall string
+	}{
+		{nil, 5, "wall 4s (first start to last end), work 16s (6 spans)"},
+		{[]string{"-workers", "3", "-sleep", "2s", "-timeout", "500ms"}, 3,
+			"wall 2.5s (first start to last end), work 6.5s (4 spans)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"-timeline"}, tt.args...), " "), func(t *testing.T) {
+			require.NoError(t, settle())
+			synctest.Test(t, func(t *testing.T) {
+				var out bytes.Buffer
+				args := append([]string{"-timeline", "-width", "80"}, tt.args...)
+				require.NoError(t, run(t.Context(), &out, args))
+
+				lesson, chart, ok := strings.Cut(out.String(), "\n\n")
+				require.True(t, ok, "no blank line before the chart:\n%s", &out)
+				if tt.args == nil {
+					assert.Equal(t, readme.Canonical(readmeOutput(t)),
+						readme.Canonical(readme.Lines(lesson)),
+						"-timeline changed the lesson's own output")
+				}
+				assert.Contains(t, chart, fmt.Sprintf("at most %d at once (first at 0s)", tt.workers))
+				assert.Contains(t, chart, tt.wantWall)
+				sleep := cmp.Or(flagValue(tt.args, "-sleep"), "3s")
+				for id := 1; id <= tt.workers; id++ {
+					assert.Regexp(t, fmt.Sprintf(`\nworker %d +simulated I/O +0s +%s\n`,
+						id, regexp.QuoteMeta(sleep)), chart, "worker %d's bar", id)
+				}
+				assert.Regexp(t, fmt.Sprintf(`\nwaiter +wait for release +%s `,
+					regexp.QuoteMeta(sleep)), chart, "the waiter starts when the workers are done")
+				if tt.args == nil {
+					checkGolden(t, "goroutines-timeline", chart)
+				}
+			})
+		})
+	}
+}
+
+// flagValue returns the value that follows name in args, or "".
+func flagValue(args []string, name string) string {
+	if i := slices.Index(args, name); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return ""
+}
+
+// checkGolden compares got with testdata/name.golden, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+// TestTraceFlag runs the lesson with -trace, outside synctest (the
+// runtime's tracer cannot run in a bubble) and with no sleep, and checks
+// that the file is a Go execution trace and that the lesson printed what
+// it prints without the flag.
+func TestTraceFlag(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("a trace is already being written (go test -trace)")
+	}
+	require.NoError(t, settle())
+	path := filepath.Join(t.TempDir(), "trace.out")
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{"-workers", "3", "-sleep", "0", "-timeout", "0",
+		"-trace", path})
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "workers started: 3;")
+	assert.Contains(t, out.String(), "joined the waiter; alive: false\n")
+	assert.NotContains(t, out.String(), "\n\n", "-trace alone draws no chart")
+	assert.False(t, trace.IsEnabled(), "run stopped the trace")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
 }

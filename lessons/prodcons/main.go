@@ -12,6 +12,7 @@
 //
 //	go run ./lessons/prodcons [-producers n] [-consumers n] [-items n]
 //	    [-buf n] [-consume d] [-stop d] [-workers n] [-n steps]
+//	    [-timeline [-ascii] [-width n]] [-trace file]
 package main
 
 import (
@@ -27,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 )
 
 func main() {
@@ -41,8 +44,9 @@ func main() {
 // run runs the four parts of the lesson in turn: many producers and
 // consumers with a closer, back-pressure, shutdown, and the integration.
 // It returns ctx.Err() if ctx is done first. Every goroutine it starts has
-// returned when it returns.
-func run(ctx context.Context, w io.Writer, args []string) error {
+// returned when it returns. With -timeline it ends with a chart of the
+// back-pressure part; with -trace it writes it to a runtime/trace file.
+func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	cfg, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is printed; there is nothing else to do
@@ -50,6 +54,13 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	// We record the sends and the work of part 2 as spans, for -timeline
+	// and -trace; without them obs is nil and records nothing.
+	ctx, obs, err := cfg.show.Start(ctx, "prodcons")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, obs.Stop()) }()
 	logger := log.New(w, "", 0)
 
 	// Part 1: M producers and N consumers on one channel. Only a sender
@@ -74,7 +85,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	logger.Print()
 	logger.Printf("back-pressure: an instant producer, a consumer taking"+
 		" %v an item, capacity %d", cfg.consume, cfg.buf)
-	sent, got, err := backPressure(ctx, cfg.items, cfg.buf, cfg.consume)
+	sent, got, err := backPressure(ctx, obs, cfg.items, cfg.buf, cfg.consume)
 	if err != nil {
 		return err
 	}
@@ -119,7 +130,39 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	exact := 1000.0 / 3
 	logger.Printf("  sum %.6f; exact 1000/3 = %.6f; error %.6f",
 		sum, exact, sum-exact)
-	return nil
+
+	// Every goroutine has returned: we draw the chart of part 2 (with
+	// -timeline). Note that each send of the producer waits for the
+	// consumer to take an item.
+	return drawTimeline(w, obs, cfg.show, unit)
+}
+
+// drawTimeline writes the chart of the spans obs recorded to w, after a
+// blank line, if -timeline was given; it does what obs.Render does, except
+// that it first rounds every time to res and leaves out the spans that
+// then take no time.
+func drawTimeline(w io.Writer, obs *timeline.Observer, show timeline.Flags,
+	res time.Duration) error {
+	spans := obs.Spans()
+	if spans == nil {
+		return nil // no -timeline, or nothing recorded
+	}
+	// We round the times as we print them: handing items over takes
+	// microseconds, which would only be noise, and a real run then draws
+	// the same chart as in fake time. Note that it also keeps the axis's
+	// last tick off its right end: Render cannot yet draw a tick that
+	// falls a hair before the total. We leave out the sends that did not
+	// wait, which the chart would count as running at once with the rest.
+	for i := range spans {
+		spans[i].Start = spans[i].Start.Round(res)
+		spans[i].End = spans[i].End.Round(res)
+	}
+	spans = slices.DeleteFunc(spans, func(s timeline.Span) bool {
+		return s.Duration() == 0
+	})
+	fmt.Fprintln(w)
+	return timeline.Render(w, spans,
+		timeline.Options{Width: show.Width, ASCII: show.ASCII})
 }
 
 // pipeline runs producers goroutines that each send items values on a
@@ -219,7 +262,9 @@ func exactlyOnce(cfg config, taken [][]string) string {
 // on a channel of capacity buf, and one consumer that spends consume on
 // each. It returns, for each item, when its send completed and when it
 // was taken, measured from the start; or ctx.Err() if ctx is done first.
-func backPressure(ctx context.Context, items, buf int,
+// It records each send and each item's work as a span on obs (which may
+// be nil), on the rows "producer" and "consumer".
+func backPressure(ctx context.Context, obs *timeline.Observer, items, buf int,
 	consume time.Duration) (sent, taken []time.Duration, err error) {
 	ch := make(chan int, buf)
 	start := time.Now()
@@ -233,10 +278,13 @@ func backPressure(ctx context.Context, items, buf int,
 	wg.Go(func() {
 		defer close(ch)
 		for k := range items {
+			end := obs.Start(ctx, "producer", fmt.Sprintf("send item %d", k+1))
 			select {
 			case ch <- k: // room in the buffer, or a waiting consumer
 				sent[k] = time.Since(start)
+				end()
 			case <-ctx.Done(): // cancelled
+				end()
 				return
 			}
 		}
@@ -252,7 +300,10 @@ func backPressure(ctx context.Context, items, buf int,
 					return
 				}
 				taken[k] = time.Since(start)
-				if !work(ctx, consume) {
+				end := obs.Start(ctx, "consumer", fmt.Sprintf("item %d", k+1))
+				ok = work(ctx, consume)
+				end()
+				if !ok {
 					return
 				}
 			case <-ctx.Done(): // cancelled
@@ -407,14 +458,15 @@ func work(ctx context.Context, d time.Duration) bool {
 
 // config holds the lesson's flags.
 type config struct {
-	producers int           // how many producers
-	consumers int           // how many consumers
-	items     int           // items per producer (parts 1 and 2)
-	buf       int           // the channel's capacity
-	consume   time.Duration // a consumer's time per item (parts 2 and 3)
-	stop      time.Duration // when part 3 cancels
-	workers   int           // integration workers
-	n         int           // integration steps
+	producers int            // how many producers
+	consumers int            // how many consumers
+	items     int            // items per producer (parts 1 and 2)
+	buf       int            // the channel's capacity
+	consume   time.Duration  // a consumer's time per item (parts 2 and 3)
+	stop      time.Duration  // when part 3 cancels
+	show      timeline.Flags // -timeline, -ascii, -width and -trace
+	workers   int            // integration workers
+	n         int            // integration steps
 }
 
 // Limits on the flags, to keep the output readable.
@@ -440,6 +492,7 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 		"when the shutdown part cancels its context")
 	fs.IntVar(&cfg.workers, "workers", 4, "how many integration workers")
 	fs.IntVar(&cfg.n, "n", 1000, "how many steps the integration takes")
+	cfg.show.Register(fs)
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -477,5 +530,5 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 		return cfg, fmt.Errorf("-workers (%d) must not exceed -n (%d)",
 			cfg.workers, cfg.n)
 	}
-	return cfg, nil
+	return cfg, cfg.show.Check()
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +26,8 @@ import (
 // synctest fail the test: a leak cannot pass unnoticed.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with instant consumers and a shutdown cancelled
 // before it starts, so that it takes no time and prints the same lines on
@@ -137,7 +142,7 @@ func TestBackPressureThrottlesTheProducer(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const items = 10
 				start := time.Now()
-				sent, taken, err := backPressure(t.Context(), items, buf, consume)
+				sent, taken, err := backPressure(t.Context(), nil, items, buf, consume)
 				require.NoError(t, err)
 				assert.Equal(t, items*consume, time.Since(start),
 					"the consumer uses %d items of %v", items, consume)
@@ -274,6 +279,7 @@ func TestBadFlags(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
 		{[]string{"-producers", "0"}, "-producers must be from 1 to 1000, got 0"},
 		{[]string{"-consumers", "-1"}, "-consumers must be from 1 to 1000, got -1"},
 		{[]string{"-items", "0"}, "-items must be from 1 to 1000, got 0"},
@@ -306,4 +312,101 @@ func TestHelp(t *testing.T) {
 		"-workers", "-n"} {
 		assert.Contains(t, out.String(), name)
 	}
+}
+
+// TestTimeline runs the lesson with -timeline in fake time, where the
+// chart is exact: the lesson prints what it prints without the flag, then
+// the chart of part 2, with the rows producer and consumer. The consumer
+// works on one item after another, with no gap; the producer's first
+// -buf+1 sends do not wait (no bar), and each later send waits for the
+// consumer to take an item, one -consume each, so never more than the two
+// of them at once. With the default flags the chart is also compared with
+// testdata/prodcons-timeline.golden (go test -update rewrites it).
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		args       []string
+		consume    time.Duration
+		items, buf int
+	}{
+		{nil, 300 * time.Millisecond, 6, 2},
+		{[]string{"-items", "8", "-buf", "1", "-consume", "1s"}, time.Second, 8, 1},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"-timeline"}, tt.args...), " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var out bytes.Buffer
+				args := append([]string{"-timeline", "-width", "80"}, tt.args...)
+				require.NoError(t, run(t.Context(), &out, args))
+
+				// Part 3's counts vary with some flags (a cancel at the very
+				// moment a timer fires), so we compare the lesson's own
+				// output only with the default flags.
+				lesson, chart, ok := strings.Cut(out.String(), "\n\nconsumer │")
+				require.True(t, ok, "no chart after a blank line:\n%s", &out)
+				chart = "\nconsumer │" + chart
+				if tt.args == nil {
+					want, err := readme.ExpectedOutput("README.md")
+					require.NoError(t, err)
+					assert.Equal(t, want, lesson+"\n", "-timeline changed the lesson's own output")
+				}
+				assert.Contains(t, chart, "\nconsumer │")
+				assert.Contains(t, chart, "\nproducer │")
+				assert.Contains(t, chart, "at most 2 at once")
+				waits := tt.items - tt.buf - 1
+				assert.Contains(t, chart, fmt.Sprintf("wall %v (first start to last end), work %v (%d spans)",
+					time.Duration(tt.items)*tt.consume,
+					time.Duration(tt.items+waits)*tt.consume, tt.items+waits))
+				for k := range tt.items {
+					assert.Regexp(t, fmt.Sprintf(`\nconsumer +item %d +%v +%v\n`,
+						k+1, time.Duration(k)*tt.consume, tt.consume), chart)
+					if k > tt.buf {
+						assert.Regexp(t, fmt.Sprintf(`\nproducer +send item %d +%v +%v\n`,
+							k+1, time.Duration(k-tt.buf-1)*tt.consume, tt.consume), chart)
+					} else {
+						assert.NotContains(t, chart, fmt.Sprintf("send item %d ", k+1))
+					}
+				}
+				if tt.args == nil {
+					checkGolden(t, "prodcons-timeline", chart)
+				}
+			})
+		})
+	}
+}
+
+// checkGolden compares got with testdata/name.golden, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+// TestTraceFlag runs the lesson with -trace, outside synctest (the
+// runtime's tracer cannot run in a bubble) and with no waiting, and checks
+// that the file is a Go execution trace and that the lesson printed what
+// it prints without the flag (part 1 aside, whose sharing out of the items
+// varies outside fake time).
+func TestTraceFlag(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("a trace is already being written (go test -trace)")
+	}
+	path := filepath.Join(t.TempDir(), "trace.out")
+	var out bytes.Buffer
+	err := run(t.Context(), &out, []string{"-consume", "0", "-stop", "0", "-trace", path})
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "item k is sent when item k-2 is taken")
+	assert.Contains(t, out.String(), "error -0.499833\n")
+	assert.False(t, trace.IsEnabled(), "run stopped the trace")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
 }

@@ -12,6 +12,7 @@
 // Usage:
 //
 //	go run ./lessons/semaphore [-downloads n] [-limit n] [-sleep d]
+//	    [-timeline [-ascii] [-width n]] [-trace file]
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 )
@@ -53,8 +55,9 @@ type limiter func(ctx context.Context, n, limit int, task task) error
 // run runs the downloads each of the three ways, then shows the extras of
 // semaphore.Weighted, one release too many, and errgroup's TryGo. It
 // returns ctx.Err() as soon as ctx is done (Ctrl-C). Every goroutine it
-// starts has returned when it returns.
-func run(ctx context.Context, w io.Writer, args []string) error {
+// starts has returned when it returns. With -timeline it ends with a chart
+// of the downloads; with -trace it writes them to a runtime/trace file.
+func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	cfg, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is printed; there is nothing else to do
@@ -62,6 +65,13 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	// We record each download as a span on its row, for -timeline and
+	// -trace; without them obs is nil and records nothing.
+	ctx, obs, err := cfg.show.Start(ctx, "semaphore")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, obs.Stop()) }()
 	fmt.Fprintf(w, "%d downloads, at most %d at once;"+
 		" each one waits %v (simulated I/O)\n", cfg.downloads, cfg.limit, cfg.sleep)
 
@@ -72,14 +82,17 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	// it saw once the way has finished, one line per moment, so that the
 	// lines come out the same on every run.
 	ways := []struct {
-		title string
-		limit limiter
+		name, title string
+		limit       limiter
 	}{
-		{"a channel of %d tokens: sem <- struct{}{} acquires, <-sem releases",
+		{"channel",
+			"a channel of %d tokens: sem <- struct{}{} acquires, <-sem releases",
 			withChannel},
-		{"semaphore.NewWeighted(%d): Acquire(ctx, 1), then Release(1)",
+		{"weighted",
+			"semaphore.NewWeighted(%d): Acquire(ctx, 1), then Release(1)",
 			withWeighted},
-		{"errgroup.Group with SetLimit(%d): Go waits for a free slot",
+		{"errgroup",
+			"errgroup.Group with SetLimit(%d): Go waits for a free slot",
 			withErrgroup},
 	}
 	for i, way := range ways {
@@ -88,6 +101,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		download := func(ctx context.Context, id int) {
 			tr.start(id)
 			defer tr.done(id)
+			end := obs.Start(ctx, fmt.Sprintf("download %d", id), way.name)
+			defer end()
 			simulateIO(ctx, cfg.sleep)
 		}
 		if err := way.limit(ctx, cfg.downloads, cfg.limit, download); err != nil {
@@ -109,7 +124,35 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	oneReleaseTooMany(w)
 
 	fmt.Fprintln(w, "\n6. errgroup.Group with SetLimit(3): TryGo")
-	return tryGo(ctx, w, 3)
+	if err := tryGo(ctx, w, 3); err != nil {
+		return err
+	}
+	// Every download has returned: we draw the chart (with -timeline).
+	// Note that no more than -limit bars ever overlap.
+	return drawTimeline(w, obs, cfg.show, cfg.resolution())
+}
+
+// drawTimeline writes the chart of the spans obs recorded to w, after a
+// blank line, if -timeline was given; it does what obs.Render does, except
+// that it first rounds every time to res.
+func drawTimeline(w io.Writer, obs *timeline.Observer, show timeline.Flags,
+	res time.Duration) error {
+	spans := obs.Spans()
+	if spans == nil {
+		return nil // no -timeline, or nothing recorded
+	}
+	// We round the times as we print them: starting goroutines and
+	// handing over slots takes microseconds, which would only be noise,
+	// and a real run then draws the same chart as in fake time. Note that
+	// it also keeps the axis's last tick off its right end: Render cannot
+	// yet draw a tick that falls a hair before the total.
+	for i := range spans {
+		spans[i].Start = spans[i].Start.Round(res)
+		spans[i].End = spans[i].End.Round(res)
+	}
+	fmt.Fprintln(w)
+	return timeline.Render(w, spans,
+		timeline.Options{Width: show.Width, ASCII: show.ASCII})
 }
 
 // simulateIO stands for a download: it waits d, as a network call would,
@@ -435,9 +478,10 @@ const maxDownloads = 1000
 
 // config holds the lesson's flags.
 type config struct {
-	downloads int           // how many downloads to run
-	limit     int           // how many may be in flight at once
-	sleep     time.Duration // how long each simulated download takes
+	downloads int            // how many downloads to run
+	limit     int            // how many may be in flight at once
+	sleep     time.Duration  // how long each simulated download takes
+	show      timeline.Flags // -timeline, -ascii, -width and -trace
 }
 
 // resolution is the precision of the times printed: a tenth of -sleep, or
@@ -457,6 +501,7 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	fs.IntVar(&cfg.limit, "limit", 3, "how many downloads may be in flight at once")
 	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
 		"how long each simulated download takes")
+	cfg.show.Register(fs)
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -475,5 +520,5 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	case cfg.sleep < 0:
 		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
 	}
-	return cfg, nil
+	return cfg, cfg.show.Check()
 }

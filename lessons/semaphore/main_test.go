@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +17,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,6 +26,8 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no sleep, so that it is instant: with
 // nothing to wait for, every download starts and is done within the first
@@ -437,6 +445,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-sleep", "-1s"}, "-sleep must not be negative, got -1s"},
 		{[]string{"-sleep", "3"}, `invalid value "3" for flag -sleep`},
 		{[]string{"-workers", "4"}, "flag provided but not defined: -workers"},
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
@@ -456,5 +465,110 @@ func TestHelp(t *testing.T) {
 	require.NoError(t, run(t.Context(), &out, []string{"-h"}))
 	for _, name := range []string{"-downloads", "-limit", "-sleep"} {
 		assert.Contains(t, out.String(), name)
+	}
+}
+
+// TestTimeline runs the lesson with -timeline in fake time, where the
+// chart is exact: the lesson prints what it prints without the flag, then
+// the chart, which never has more bars at once than -limit, and whose
+// work/wall ratio is the speedup over one download at a time. With the
+// default flags the chart is also compared with
+// testdata/semaphore-timeline.golden (go test -update rewrites it).
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantAtOnce string
+		wantWall   string
+	}{
+		{nil, "at most 3 at once (first at 0s)",
+			"wall 12s (first start to last end), work 30s (30 spans)\n" +
+				"work/wall 2.50x"},
+		{[]string{"-limit", "1"}, "at most 1 at once (first at 0s)",
+			"wall 30s (first start to last end), work 30s (30 spans)\n" +
+				"work/wall 1.00x"},
+		{[]string{"-limit", "10"}, "at most 10 at once (first at 0s)",
+			"wall 3s (first start to last end), work 30s (30 spans)\n" +
+				"work/wall 10.00x"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"-timeline"}, tt.args...), " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var plain, out bytes.Buffer
+				require.NoError(t, run(t.Context(), &plain, tt.args))
+				args := append([]string{"-timeline", "-width", "80"}, tt.args...)
+				require.NoError(t, run(t.Context(), &out, args))
+
+				chart, ok := strings.CutPrefix(out.String(), plain.String())
+				require.True(t, ok, "-timeline changed the lesson's own output:\n%s", &out)
+				assert.Contains(t, chart, tt.wantAtOnce)
+				assert.Contains(t, chart, tt.wantWall)
+				for id := 1; id <= 10; id++ {
+					assert.Contains(t, chart, fmt.Sprintf("\ndownload %d ", id))
+				}
+				if tt.args == nil {
+					checkGolden(t, "semaphore-timeline", chart)
+				}
+			})
+		})
+	}
+}
+
+// checkGolden compares got with testdata/name.golden, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+// traceHeader is how a trace file starts: "go 1.26 trace" and three zero
+// bytes (the number is the trace format's Go version).
+var traceHeader = regexp.MustCompile(`^go 1\.\d\d trace\x00\x00\x00`)
+
+// TestTraceFlag runs the lesson with -trace (and no sleep, so that it
+// takes no time) and checks the file: a Go execution trace in which, as
+// go tool trace -d=parsed shows, the run is a task named semaphore and
+// each download a region of that task named after its row, with the way
+// logged as its label. The lesson's output is unchanged.
+func TestTraceFlag(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("a trace is already being written (go test -trace)")
+	}
+	args := []string{"-downloads", "4", "-limit", "2", "-sleep", "0"}
+	var plain, out bytes.Buffer
+	require.NoError(t, run(t.Context(), &plain, args))
+	path := filepath.Join(t.TempDir(), "trace.out")
+	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
+	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
+	assert.False(t, trace.IsEnabled(), "run stopped the trace")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, traceHeader, string(data[:16]))
+
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to parse the trace with:", err)
+	}
+	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
+	require.NoError(t, err)
+	childcheck.None(t)
+	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="semaphore"`).FindSubmatch(parsed)
+	require.NotNil(t, task, "no task named semaphore in\n%s", parsed)
+	id := string(task[1])
+	for n := 1; n <= 4; n++ {
+		row := fmt.Sprintf("download %d", n)
+		assert.Regexp(t, `RegionBegin .*Task=`+id+` Type="`+row+`"`, string(parsed))
+		assert.Regexp(t, `RegionEnd .*Task=`+id+` Type="`+row+`"`, string(parsed))
+	}
+	for _, way := range []string{"channel", "weighted", "errgroup"} {
+		assert.Regexp(t, `Log .*Task=`+id+` Category="label" Message="`+way+`"`, string(parsed))
 	}
 }

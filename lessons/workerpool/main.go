@@ -14,6 +14,7 @@
 // Usage:
 //
 //	go run ./lessons/workerpool [-jobs n] [-workers n] [-sleep d]
+//	    [-timeline [-ascii] [-width n]] [-trace file]
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -60,8 +62,9 @@ type mapper func(ctx context.Context, workers int, inputs []int,
 // order when jobs finish out of order, the first error cancelling the
 // rest, and a panic turned into an error. It returns ctx.Err() as soon as
 // ctx is done (Ctrl-C). Every goroutine it starts has returned when it
-// returns.
-func run(ctx context.Context, w io.Writer, args []string) error {
+// returns. With -timeline it ends with a chart of the jobs of the three
+// ways; with -trace it writes them to a runtime/trace file.
+func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	cfg, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is printed; there is nothing else to do
@@ -69,6 +72,13 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	// We record each job of the three ways as a span on its row, for
+	// -timeline and -trace; without them obs is nil and records nothing.
+	ctx, obs, err := cfg.show.Start(ctx, "workerpool")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, obs.Stop()) }()
 	fmt.Fprintf(w, "%d jobs, at most %d at once; each job squares its"+
 		" number and takes %v (simulated work)\n", cfg.jobs, cfg.workers,
 		cfg.sleep)
@@ -80,19 +90,24 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		inputs[i] = i + 1
 	}
 	ways := []struct {
-		title string
-		m     mapper
+		name, title string
+		m           mapper
 	}{
-		{"a pool of %d workers reading job numbers from a channel", withPool},
-		{"errgroup.WithContext with SetLimit(%d): g.Go waits for a slot",
+		{"pool", "a pool of %d workers reading job numbers from a channel",
+			withPool},
+		{"errgroup",
+			"errgroup.WithContext with SetLimit(%d): g.Go waits for a slot",
 			withErrgroup},
-		{"one goroutine per job; each takes one of %d tokens first",
+		{"goroutine per job",
+			"one goroutine per job; each takes one of %d tokens first",
 			withGoroutinePerJob},
 	}
 	for i, way := range ways {
 		fmt.Fprintf(w, "\n%d. "+way.title+"\n", i+1, cfg.workers)
 		var inFlight, peak atomic.Int64
 		square := func(ctx context.Context, x int) (int, error) {
+			end := obs.Start(ctx, fmt.Sprintf("job %d", x), way.name)
+			defer end()
 			now := inFlight.Add(1)
 			defer inFlight.Add(-1)
 			for p := peak.Load(); now > p && !peak.CompareAndSwap(p, now); {
@@ -129,7 +144,35 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err := firstError(ctx, w, cfg); err != nil {
 		return err
 	}
-	return panicking(ctx, w)
+	if err := panicking(ctx, w); err != nil {
+		return err
+	}
+	// Every job has returned: we draw the chart (with -timeline). Note
+	// that no more than -workers bars ever overlap.
+	return drawTimeline(w, obs, cfg.show, cfg.resolution())
+}
+
+// drawTimeline writes the chart of the spans obs recorded to w, after a
+// blank line, if -timeline was given; it does what obs.Render does, except
+// that it first rounds every time to res.
+func drawTimeline(w io.Writer, obs *timeline.Observer, show timeline.Flags,
+	res time.Duration) error {
+	spans := obs.Spans()
+	if spans == nil {
+		return nil // no -timeline, or nothing recorded
+	}
+	// We round the times as we print them: starting goroutines and
+	// handing over jobs takes microseconds, which would only be noise,
+	// and a real run then draws the same chart as in fake time. Note that
+	// it also keeps the axis's last tick off its right end: Render cannot
+	// yet draw a tick that falls a hair before the total.
+	for i := range spans {
+		spans[i].Start = spans[i].Start.Round(res)
+		spans[i].End = spans[i].End.Round(res)
+	}
+	fmt.Fprintln(w)
+	return timeline.Render(w, spans,
+		timeline.Options{Width: show.Width, ASCII: show.ASCII})
 }
 
 // outOfOrder runs three jobs at once, the first the slowest, so that they
@@ -404,9 +447,10 @@ const maxJobs = 1000
 
 // config holds the lesson's flags.
 type config struct {
-	jobs    int           // how many jobs to run
-	workers int           // how many may run at once
-	sleep   time.Duration // how long each simulated job takes
+	jobs    int            // how many jobs to run
+	workers int            // how many may run at once
+	sleep   time.Duration  // how long each simulated job takes
+	show    timeline.Flags // -timeline, -ascii, -width and -trace
 }
 
 // resolution is the precision of the times printed: a tenth of -sleep, or
@@ -426,6 +470,7 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	fs.IntVar(&cfg.workers, "workers", 3, "how many jobs may run at once")
 	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
 		"how long each simulated job takes")
+	cfg.show.Register(fs)
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -445,5 +490,5 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	case cfg.sleep < 0:
 		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
 	}
-	return cfg, nil
+	return cfg, cfg.show.Check()
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime/trace"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -305,6 +307,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-jobs", "0"}, "-jobs must be from 1 to 1000, got 0"},
 		{[]string{"-jobs", "1001"}, "-jobs must be from 1 to 1000, got 1001"},
 		{[]string{"-workers", "0"}, "-workers must be at least 1, got 0"},
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
 		{[]string{"-sleep", "-1s"}, "-sleep must not be negative, got -1s"},
 		{[]string{"-sleep", "3"}, `invalid value "3" for flag -sleep`},
 		{[]string{"-limit", "4"}, "flag provided but not defined: -limit"},
@@ -328,4 +331,72 @@ func TestHelp(t *testing.T) {
 	for _, name := range []string{"-jobs", "-workers", "-sleep"} {
 		assert.Contains(t, out.String(), name)
 	}
+}
+
+// TestTimeline runs the lesson with -timeline in fake time, where the
+// chart is exact: the lesson prints what it prints without the flag, then
+// the chart of the jobs of the three ways, which never has more bars at
+// once than -workers, and whose work/wall ratio is the speedup over one
+// job at a time (30 spans: each of the 10 jobs, three ways). The chart is not
+// compared with a golden file: in the third way the goroutines race for
+// the tokens, so which jobs run in which round varies, even in fake time.
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantAtOnce string
+		wantWall   string
+	}{
+		{nil, "at most 3 at once (first at 0s)",
+			"wall 12s (first start to last end), work 30s (30 spans)\n" +
+				"work/wall 2.50x"},
+		{[]string{"-workers", "1"}, "at most 1 at once (first at 0s)",
+			"wall 30s (first start to last end), work 30s (30 spans)\n" +
+				"work/wall 1.00x"},
+		{[]string{"-workers", "5"}, "at most 5 at once (first at 0s)",
+			"wall 6s (first start to last end), work 30s (30 spans)\n" +
+				"work/wall 5.00x"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"-timeline"}, tt.args...), " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var plain, out bytes.Buffer
+				require.NoError(t, run(t.Context(), &plain, tt.args))
+				args := append([]string{"-timeline", "-width", "80"}, tt.args...)
+				require.NoError(t, run(t.Context(), &out, args))
+
+				chart, ok := strings.CutPrefix(out.String(), plain.String())
+				require.True(t, ok, "-timeline changed the lesson's own output:\n%s", &out)
+				assert.Contains(t, chart, tt.wantAtOnce)
+				assert.Contains(t, chart, tt.wantWall)
+				for x := 1; x <= 10; x++ {
+					assert.Regexp(t, fmt.Sprintf(`\njob %d +│`, x), chart, "job %d's row", x)
+				}
+				for _, way := range []string{"pool", "errgroup", "goroutine per job"} {
+					assert.Regexp(t, `\njob 1 +`+way+` +\d+s +1s\n`, chart, "job 1's bar for %s", way)
+				}
+			})
+		})
+	}
+}
+
+// TestTraceFlag runs the lesson with -trace, outside synctest (the
+// runtime's tracer cannot run in a bubble) and with no sleep, and checks
+// that the file is a Go execution trace and that the lesson printed what
+// it prints without the flag.
+func TestTraceFlag(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("a trace is already being written (go test -trace)")
+	}
+	args := []string{"-jobs", "4", "-workers", "2", "-sleep", "0"}
+	var plain, out bytes.Buffer
+	require.NoError(t, run(t.Context(), &plain, args))
+	path := filepath.Join(t.TempDir(), "trace.out")
+	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
+	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
+	assert.False(t, trace.IsEnabled(), "run stopped the trace")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
 }
