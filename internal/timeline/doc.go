@@ -64,7 +64,9 @@
 // one task, named after the lesson, for the whole run, and returns a
 // context carrying it: spans started with that context (or one derived
 // from it) belong to the task. With no trace being written, a span costs
-// no trace calls at all.
+// no trace calls at all. Note that a trace cannot be started inside a
+// testing/synctest bubble (the runtime stops the program): test -trace
+// outside the bubble.
 //
 // # Reading the chart
 //

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/trace"
 	"strconv"
+	"time"
 )
 
 // Flags are a lesson's command-line switches for showing when things ran.
@@ -18,6 +19,10 @@ type Flags struct {
 	ASCII    bool   // -ascii: draw the chart with ASCII characters only
 	Width    int    // -width: the chart's width; 0: $COLUMNS, or 80
 	Trace    string // -trace: write a runtime/trace to this file
+
+	// Round is not a flag: a lesson sets it to round the chart's times
+	// (see Options.Round).
+	Round time.Duration
 }
 
 // Register adds -timeline, -ascii, -width and -trace to fs, stored in f.
@@ -52,7 +57,7 @@ func (f *Flags) options() Options {
 			width = n
 		}
 	}
-	return Options{Width: width, ASCII: f.ASCII}
+	return Options{Width: width, ASCII: f.ASCII, Round: f.Round}
 }
 
 // Start acts on the flags. With neither -timeline nor -trace it returns

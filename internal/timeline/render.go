@@ -52,6 +52,13 @@ type Options struct {
 	// Legend is the most spans listed in the legend: 0 means 20, and a
 	// negative number means no legend.
 	Legend int
+	// Round, if positive, rounds every span's start and end to a multiple
+	// of it before drawing. A lesson whose work is simulated with sleeps
+	// of, say, 1s sets it to 100ms: the microseconds that starting
+	// goroutines takes are noise, and a real run then draws the same chart
+	// as the run in fake time that its tests check. Spans that round to no
+	// time at all are left out.
+	Round time.Duration
 }
 
 // glyphs are the characters a chart is drawn with.
@@ -107,6 +114,16 @@ func Render(w io.Writer, spans []Span, opts Options) error {
 	if width < MinWidth || width > MaxWidth {
 		return fmt.Errorf("timeline: width %d is out of range: it must be from %d to %d columns",
 			width, MinWidth, MaxWidth)
+	}
+	if opts.Round > 0 {
+		rounded := make([]Span, 0, len(spans))
+		for _, s := range spans {
+			s.Start, s.End = s.Start.Round(opts.Round), s.End.Round(opts.Round)
+			if s.End > s.Start {
+				rounded = append(rounded, s)
+			}
+		}
+		spans = rounded
 	}
 	for _, s := range spans {
 		if s.Start < 0 || s.End < s.Start {

@@ -384,3 +384,21 @@ func TestTickNearTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestRound checks that Options.Round draws a real run's chart, with its
+// microseconds of noise, as the exact one, and leaves out spans that
+// round to nothing.
+func TestRound(t *testing.T) {
+	exact := []Span{
+		{Row: "worker 1", Label: "job 1", Start: 0, End: time.Second},
+		{Row: "worker 2", Label: "job 2", Start: time.Second, End: 2 * time.Second},
+	}
+	noisy := []Span{
+		{Row: "worker 1", Label: "job 1", Start: 3 * time.Microsecond, End: time.Second + 40*time.Microsecond},
+		{Row: "worker 2", Label: "job 2", Start: time.Second + 90*time.Microsecond, End: 2*time.Second + 7*time.Microsecond},
+		{Row: "worker 2", Label: "handover", Start: time.Second + 10*time.Microsecond, End: time.Second + 80*time.Microsecond},
+	}
+	want := render(t, exact, Options{Width: 60})
+	assert.Equal(t, want, render(t, noisy, Options{Width: 60, Round: 100 * time.Millisecond}))
+	assert.NotEqual(t, want, render(t, noisy, Options{Width: 60}), "without Round the noise shows")
+}
