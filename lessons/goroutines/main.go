@@ -82,6 +82,11 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	}
 	// We record what each goroutine does as a span on its row, for
 	// -timeline and -trace; without them obs is nil and records nothing.
+	// The chart rounds its times to a tenth of the shorter of -sleep and
+	// -timeout: starting and joining goroutines takes microseconds, which
+	// would only be noise, and a real run then draws the same chart as in
+	// fake time.
+	cfg.show.Round = cmp.Or(min(cfg.sleep, cfg.timeout)/10, 100*time.Millisecond)
 	ctx, obs, err := cfg.show.Start(ctx, "goroutines")
 	if err != nil {
 		return err
@@ -177,31 +182,7 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 
 	// Every goroutine has returned: we draw the chart (with -timeline).
 	// Note that the workers' bars overlap from end to end.
-	return drawTimeline(w, obs, cfg.show,
-		cmp.Or(min(cfg.sleep, cfg.timeout)/10, 100*time.Millisecond))
-}
-
-// drawTimeline writes the chart of the spans obs recorded to w, after a
-// blank line, if -timeline was given; it does what obs.Render does, except
-// that it first rounds every time to res.
-func drawTimeline(w io.Writer, obs *timeline.Observer, show timeline.Flags,
-	res time.Duration) error {
-	spans := obs.Spans()
-	if spans == nil {
-		return nil // no -timeline, or nothing recorded
-	}
-	// We round the times as we print them: starting and joining
-	// goroutines takes microseconds, which would only be noise, and a
-	// real run then draws the same chart as in fake time. Note that it
-	// also keeps the axis's last tick off its right end: Render cannot
-	// yet draw a tick that falls a hair before the total.
-	for i := range spans {
-		spans[i].Start = spans[i].Start.Round(res)
-		spans[i].End = spans[i].End.Round(res)
-	}
-	fmt.Fprintln(w)
-	return timeline.Render(w, spans,
-		timeline.Options{Width: show.Width, ASCII: show.ASCII})
+	return obs.Render(w)
 }
 
 // alive reports whether the goroutine that closes done when it returns is

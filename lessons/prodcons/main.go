@@ -55,7 +55,14 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 		return err
 	}
 	// We record the sends and the work of part 2 as spans, for -timeline
-	// and -trace; without them obs is nil and records nothing.
+	// and -trace; without them obs is nil and records nothing. We print
+	// times, and the chart rounds them, to a tenth of -consume: handing
+	// items over takes microseconds, which would only be noise, and a real
+	// run then draws the same chart as in fake time. Note that rounding
+	// also leaves out of the chart the sends that did not wait, which it
+	// would count as running at once with the rest.
+	unit := max(cfg.consume/10, time.Millisecond)
+	cfg.show.Round = unit
 	ctx, obs, err := cfg.show.Start(ctx, "prodcons")
 	if err != nil {
 		return err
@@ -89,7 +96,6 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	unit := max(cfg.consume/10, time.Millisecond) // print to a tenth of it
 	for k := range sent {
 		logger.Printf("  item %d: sent at %v, taken at %v", k+1,
 			sent[k].Truncate(unit), got[k].Truncate(unit))
@@ -134,35 +140,7 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	// Every goroutine has returned: we draw the chart of part 2 (with
 	// -timeline). Note that each send of the producer waits for the
 	// consumer to take an item.
-	return drawTimeline(w, obs, cfg.show, unit)
-}
-
-// drawTimeline writes the chart of the spans obs recorded to w, after a
-// blank line, if -timeline was given; it does what obs.Render does, except
-// that it first rounds every time to res and leaves out the spans that
-// then take no time.
-func drawTimeline(w io.Writer, obs *timeline.Observer, show timeline.Flags,
-	res time.Duration) error {
-	spans := obs.Spans()
-	if spans == nil {
-		return nil // no -timeline, or nothing recorded
-	}
-	// We round the times as we print them: handing items over takes
-	// microseconds, which would only be noise, and a real run then draws
-	// the same chart as in fake time. Note that it also keeps the axis's
-	// last tick off its right end: Render cannot yet draw a tick that
-	// falls a hair before the total. We leave out the sends that did not
-	// wait, which the chart would count as running at once with the rest.
-	for i := range spans {
-		spans[i].Start = spans[i].Start.Round(res)
-		spans[i].End = spans[i].End.Round(res)
-	}
-	spans = slices.DeleteFunc(spans, func(s timeline.Span) bool {
-		return s.Duration() == 0
-	})
-	fmt.Fprintln(w)
-	return timeline.Render(w, spans,
-		timeline.Options{Width: show.Width, ASCII: show.ASCII})
+	return obs.Render(w)
 }
 
 // pipeline runs producers goroutines that each send items values on a

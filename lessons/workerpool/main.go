@@ -74,6 +74,10 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	}
 	// We record each job of the three ways as a span on its row, for
 	// -timeline and -trace; without them obs is nil and records nothing.
+	// The chart rounds its times to cfg.resolution(): starting goroutines
+	// and handing over jobs takes microseconds, which would only be
+	// noise, and a real run then draws the same chart as in fake time.
+	cfg.show.Round = cfg.resolution()
 	ctx, obs, err := cfg.show.Start(ctx, "workerpool")
 	if err != nil {
 		return err
@@ -149,30 +153,7 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	}
 	// Every job has returned: we draw the chart (with -timeline). Note
 	// that no more than -workers bars ever overlap.
-	return drawTimeline(w, obs, cfg.show, cfg.resolution())
-}
-
-// drawTimeline writes the chart of the spans obs recorded to w, after a
-// blank line, if -timeline was given; it does what obs.Render does, except
-// that it first rounds every time to res.
-func drawTimeline(w io.Writer, obs *timeline.Observer, show timeline.Flags,
-	res time.Duration) error {
-	spans := obs.Spans()
-	if spans == nil {
-		return nil // no -timeline, or nothing recorded
-	}
-	// We round the times as we print them: starting goroutines and
-	// handing over jobs takes microseconds, which would only be noise,
-	// and a real run then draws the same chart as in fake time. Note that
-	// it also keeps the axis's last tick off its right end: Render cannot
-	// yet draw a tick that falls a hair before the total.
-	for i := range spans {
-		spans[i].Start = spans[i].Start.Round(res)
-		spans[i].End = spans[i].End.Round(res)
-	}
-	fmt.Fprintln(w)
-	return timeline.Render(w, spans,
-		timeline.Options{Width: show.Width, ASCII: show.ASCII})
+	return obs.Render(w)
 }
 
 // outOfOrder runs three jobs at once, the first the slowest, so that they
