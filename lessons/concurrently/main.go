@@ -11,7 +11,8 @@
 //
 // Usage:
 //
-//	go run ./lessons/concurrently [-unit d]
+//	go run ./lessons/concurrently [-unit d] [-timeline [-ascii] [-width n]]
+//	    [-trace file]
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"github.com/concurrency-workbook/workbook/patterns/concurrently"
 )
 
@@ -87,21 +89,34 @@ func (l lab) doSomething5(ctx context.Context) (any, error) {
 
 // run shows the notes' four examples with concurrently.Run, then Run's
 // core by hand. It returns ctx.Err() once ctx is done (Ctrl-C). Every
-// goroutine it starts has returned when it returns.
-func run(ctx context.Context, w io.Writer, args []string) error {
-	unit, err := parseFlags(w, args)
+// goroutine it starts has returned when it returns. With -timeline it
+// ends with a chart of the calls; with -trace it writes them to a
+// runtime/trace file.
+func run(ctx context.Context, w io.Writer, args []string) (err error) {
+	cfg, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is printed; there is nothing else to do
 	}
 	if err != nil {
 		return err
 	}
+	unit := cfg.unit
+	// We print durations to a tenth of a unit, so a real run prints 2.5s,
+	// not 2.500312s. The chart rounds its times the same way.
+	res := max(unit/10, 100*time.Millisecond)
+
+	// We record each call as a span on a row named after it, for
+	// -timeline and -trace; without them obs is nil and records nothing.
+	cfg.show.Round = res
+	ctx, obs, err := cfg.show.Start(ctx, "concurrently")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, obs.Stop()) }()
+
 	l := lab{unit: unit}
 	fmt.Fprintf(w, "do_something_1 to 5 take 1, 2, 2.5, 3 and 4 times %v"+
 		" (simulated instrument work)\n", unit)
-	// We print durations to a tenth of a unit, so a real run prints 2.5s,
-	// not 2.500312s.
-	res := max(unit/10, 100*time.Millisecond)
 	took := func(begin time.Time, serial time.Duration) {
 		fmt.Fprintf(w, "  after %v (one at a time: %v)\n",
 			time.Since(begin).Truncate(res), serial)
@@ -112,10 +127,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	// the pair takes as long as do_something_2, not 1 + 2 units.
 	fmt.Fprintln(w, "\n1. concurrently(do_something_1, do_something_2)")
 	begin := time.Now()
-	results, err := concurrently.Run(ctx, map[string]call{
+	results, err := concurrently.Run(ctx, observe(obs, "section 1", map[string]call{
 		"do_something_1": l.doSomething1,
 		"do_something_2": l.doSomething2,
-	})
+	}))
 	if err != nil {
 		return err // only Ctrl-C: these two never fail
 	}
@@ -129,12 +144,12 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fmt.Fprintln(w, "\n2. concurrently(do_something_1,"+
 		" Call(do_something_3, 1, 2, c=3)), the Call as a closure")
 	begin = time.Now()
-	results, err = concurrently.Run(ctx, map[string]call{
+	results, err = concurrently.Run(ctx, observe(obs, "section 2", map[string]call{
 		"do_something_1": l.doSomething1,
 		"do_something_3": func(ctx context.Context) (any, error) {
 			return l.doSomething3(ctx, 1, 2, 3)
 		},
-	})
+	}))
 	if err != nil {
 		return err
 	}
@@ -150,10 +165,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fmt.Fprintln(w, "\n3. concurrently(do_something_4, do_something_5):"+
 		" both fail")
 	begin = time.Now()
-	results, err = concurrently.Run(ctx, map[string]call{
+	results, err = concurrently.Run(ctx, observe(obs, "section 3", map[string]call{
 		"do_something_4": l.doSomething4,
 		"do_something_5": l.doSomething5,
-	})
+	}))
 	if ctx.Err() != nil {
 		return ctx.Err() // Ctrl-C, not the calls' errors
 	}
@@ -168,10 +183,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fmt.Fprintln(w, "\n4. concurrently(do_something_4, do_something_1,"+
 		" catch=True)")
 	begin = time.Now()
-	results, err = concurrently.Run(ctx, map[string]call{
+	results, err = concurrently.Run(ctx, observe(obs, "section 4", map[string]call{
 		"do_something_4": l.doSomething4,
 		"do_something_1": l.doSomething1,
-	}, concurrently.Catch())
+	}), concurrently.Catch())
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -183,18 +198,39 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fmt.Fprintln(w, "\n5. By hand: a WaitGroup, a map under a mutex,"+
 		" errors.Join (do_something_1, 2 and 4)")
 	begin = time.Now()
-	results, err = byHand(ctx, map[string]call{
+	results, err = byHand(ctx, observe(obs, "section 5", map[string]call{
 		"do_something_1": l.doSomething1,
 		"do_something_2": l.doSomething2,
 		"do_something_4": l.doSomething4,
-	})
+	}))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	fmt.Fprintln(w, "  results:", results)
 	fmt.Fprintln(w, "  error:", err)
 	took(begin, 6*unit)
-	return nil
+
+	// Every call has returned: we draw the chart (with -timeline). Note
+	// that the bars of each section start together, and the next section
+	// starts when its longest call ends.
+	return obs.Render(w)
+}
+
+// observe returns calls with each call wrapped so that it records a span
+// of label on the row named after it. The span begins and ends inside
+// the call, on the goroutine that runs it, as a trace region must. With
+// a nil obs the wrapped calls only call the originals.
+func observe(obs *timeline.Observer, label string,
+	calls map[string]call) map[string]call {
+	observed := make(map[string]call, len(calls))
+	for name, f := range calls {
+		observed[name] = func(ctx context.Context) (any, error) {
+			end := obs.Start(ctx, name, label)
+			defer end()
+			return f(ctx)
+		}
+	}
+	return observed
 }
 
 // byHand runs every call in its own goroutine, waits for all, and returns
@@ -249,24 +285,32 @@ func work(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// parseFlags parses the lesson's flags and returns the unit.
-func parseFlags(w io.Writer, args []string) (time.Duration, error) {
+// config is what the flags set.
+type config struct {
+	unit time.Duration  // how long one second of the notes lasts
+	show timeline.Flags // -timeline, -ascii, -width and -trace
+}
+
+// parseFlags parses the lesson's flags.
+func parseFlags(w io.Writer, args []string) (config, error) {
+	var cfg config
 	fs := flag.NewFlagSet("concurrently", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	unit := fs.Duration("unit", time.Second,
+	fs.DurationVar(&cfg.unit, "unit", time.Second,
 		"how long one second of the notes' sleeps lasts (0: no waiting)")
+	cfg.show.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(w)
 			fs.PrintDefaults()
 		}
-		return 0, err
+		return cfg, err
 	}
 	switch {
 	case fs.NArg() > 0:
-		return 0, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case *unit < 0:
-		return 0, fmt.Errorf("-unit must not be negative, got %v", *unit)
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case cfg.unit < 0:
+		return cfg, fmt.Errorf("-unit must not be negative, got %v", cfg.unit)
 	}
-	return *unit, nil
+	return cfg, cfg.show.Check()
 }

@@ -4,12 +4,20 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/trace"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/concurrency-workbook/workbook/patterns/concurrently"
 	"github.com/stretchr/testify/assert"
@@ -18,6 +26,8 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with -unit 0, so that it is instant: every time
 // printed is 0s. Every line is always the same.
@@ -161,6 +171,9 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-unit", "-1s"}, "-unit must not be negative, got -1s"},
 		{[]string{"-unit", "3"}, `invalid value "3" for flag -unit`},
 		{[]string{"-catch"}, "flag provided but not defined: -catch"},
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
+		{[]string{"-trace", "no/such/dir/trace.out"},
+			"-trace no/such/dir/trace.out: "},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
@@ -179,4 +192,149 @@ func TestHelp(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, []string{"-h"}))
 	assert.Contains(t, out.String(), "-unit")
+}
+
+// TestTimeline runs the lesson with -timeline in fake time, where the
+// chart is exact: the lesson prints what it prints without the flag, then
+// the chart, with one row per call. The legend shows the lesson's point:
+// in each section every call starts at once, and the next section starts
+// when the longest one ends, so the wall time is the sum of the sections'
+// longest calls, not of all the calls. With the default flags the chart
+// is also compared with testdata/concurrently-timeline.golden (go test
+// -update rewrites it).
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		args     []string
+		unit     time.Duration
+		wantWall string
+	}{
+		{nil, time.Second,
+			"wall 14.5s (first start to last end), work 23.5s (11 spans)\n" +
+				"work/wall 1.62x: the speedup over one at a time;" +
+				" at most 3 at once (first at 11.5s)"},
+		{[]string{"-unit", "200ms"}, 200 * time.Millisecond,
+			"wall 2.9s (first start to last end), work 4.7s (11 spans)\n" +
+				"work/wall 1.62x: the speedup over one at a time;" +
+				" at most 3 at once (first at 2.3s)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"-timeline"}, tt.args...), " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var plain, out bytes.Buffer
+				require.NoError(t, run(t.Context(), &plain, tt.args))
+				args := append([]string{"-timeline", "-width", "80"}, tt.args...)
+				require.NoError(t, run(t.Context(), &out, args))
+
+				chart, ok := strings.CutPrefix(out.String(), plain.String())
+				require.True(t, ok, "-timeline changed the lesson's own output:\n%s", &out)
+				assert.Contains(t, chart, tt.wantWall)
+				for n := 1; n <= 5; n++ {
+					assert.Contains(t, chart, fmt.Sprintf("\ndo_something_%d │", n))
+				}
+				checkSections(t, chart, tt.unit)
+				if tt.args == nil {
+					checkGolden(t, "concurrently-timeline", chart)
+				}
+			})
+		})
+	}
+}
+
+// checkSections reads the chart's legend and checks that the calls of
+// each section started together, that each section lasted as long as its
+// longest call, and that the sections' longest calls add up to the wall
+// time: 2 + 2.5 + 4 + 3 + 3 units, where one at a time would take 23.5.
+func checkSections(t *testing.T, chart string, unit time.Duration) {
+	t.Helper()
+	type span struct{ start, took time.Duration }
+	sections := make(map[string][]span)
+	legend := regexp.MustCompile(`(?m)^do_something_\d +(section \d) +(\S+) +(\S+)$`)
+	for _, m := range legend.FindAllStringSubmatch(chart, -1) {
+		start, err := time.ParseDuration(m[2])
+		require.NoError(t, err)
+		took, err := time.ParseDuration(m[3])
+		require.NoError(t, err)
+		sections[m[1]] = append(sections[m[1]], span{start, took})
+	}
+	wantCalls := []int{2, 2, 2, 2, 3} // calls per section
+	require.Len(t, sections, len(wantCalls), "sections in the legend:\n%s", chart)
+	next := time.Duration(0) // when the next section must start
+	for i, want := range wantCalls {
+		name := fmt.Sprintf("section %d", i+1)
+		spans := sections[name]
+		require.Len(t, spans, want, "calls in %s", name)
+		longest := time.Duration(0)
+		for _, s := range spans {
+			assert.Equal(t, next, s.start, "a call of %s started at", name)
+			longest = max(longest, s.took)
+		}
+		next += longest
+	}
+	assert.Equal(t, 29*unit/2, next, "the sections' longest calls add up to")
+}
+
+// checkGolden compares got with testdata/name.golden, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+// TestTraceFlag runs the lesson with -trace, outside synctest (the
+// runtime's tracer cannot run in a bubble) and with -unit 0, so that it
+// takes no time, and checks the file: a Go execution trace in which, as
+// go tool trace -d=parsed shows, the run is a task named concurrently and
+// each call a region of that task named after it, with its section logged
+// as its label. The lesson's output is unchanged.
+func TestTraceFlag(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("a trace is already being written (go test -trace)")
+	}
+	args := []string{"-unit", "0"}
+	var plain, out bytes.Buffer
+	require.NoError(t, run(t.Context(), &plain, args))
+	path := filepath.Join(t.TempDir(), "trace.out")
+	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
+	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
+	assert.False(t, trace.IsEnabled(), "run stopped the trace")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
+
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to parse the trace with:", err)
+	}
+	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
+	require.NoError(t, err)
+	childcheck.None(t)
+	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="concurrently"`).FindSubmatch(parsed)
+	require.NotNil(t, task, "no task named concurrently in\n%s", parsed)
+	id := string(task[1])
+	for n := 1; n <= 5; n++ {
+		row := fmt.Sprintf("do_something_%d", n)
+		assert.Regexp(t, `RegionBegin .*Task=`+id+` Type="`+row+`"`, string(parsed))
+		assert.Regexp(t, `RegionEnd .*Task=`+id+` Type="`+row+`"`, string(parsed))
+	}
+	for n := 1; n <= 5; n++ {
+		assert.Regexp(t, fmt.Sprintf(`Log .*Task=%s Category="label" Message="section %d"`, id, n),
+			string(parsed))
+	}
+	// Each of the 11 calls logs its section, and the sections ran one
+	// after another.
+	var labels []string
+	for _, m := range regexp.MustCompile(`Message="(section \d)"`).FindAllSubmatch(parsed, -1) {
+		labels = append(labels, string(m[1]))
+	}
+	assert.True(t, slices.IsSorted(labels), "sections logged out of order: %v", labels)
+	assert.Len(t, labels, 11, "calls logged")
 }

@@ -9,6 +9,7 @@
 // Usage:
 //
 //	go run ./lessons/futures [-workers n] [-sleep d]
+//	    [-timeline [-ascii] [-width n]] [-trace file]
 package main
 
 import (
@@ -22,8 +23,10 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"github.com/concurrency-workbook/workbook/patterns/futures"
 )
 
@@ -39,8 +42,9 @@ func main() {
 // run runs the three parts of the demo on one executor, and shuts it down
 // before it returns, so every goroutine it started has ended. On Ctrl-C it
 // cancels the tasks running, drops the ones waiting, and returns
-// ctx.Err().
-func run(ctx context.Context, w io.Writer, args []string) error {
+// ctx.Err(). With -timeline it ends with a chart of the tasks; with
+// -trace it writes them to a runtime/trace file.
+func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	cfg, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is printed; there is nothing else to do
@@ -48,6 +52,19 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	// We record each task as a span on its own row while a worker runs
+	// it, for -timeline and -trace; without them obs is nil and records
+	// nothing. The chart rounds its times to a tenth of -sleep, as we
+	// print them: handing tasks to workers takes microseconds, which
+	// would only be noise, and a real run then draws the same chart as
+	// in fake time.
+	cfg.show.Round = cfg.resolution()
+	ctx, obs, err := cfg.show.Start(ctx, "futures")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, obs.Stop()) }()
+	cfg.obs = obs
 
 	fmt.Fprintf(w, "each part makes its own executor (-workers %d); a"+
 		" unit of simulated work takes %v\n", cfg.workers, cfg.sleep)
@@ -59,7 +76,24 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 			return err
 		}
 	}
-	return nil
+	// Every executor is shut down, so every task has returned: we draw
+	// the chart (with -timeline). Note that no more than -workers bars
+	// ever overlap: the rest of the tasks wait in the executor's queue.
+	return obs.Render(w)
+}
+
+// observed returns fn with each call recorded as a span of label on row
+// of cfg.obs, if any. The span begins and ends inside the call, on the
+// worker goroutine that runs it, as a trace region must; it belongs to
+// the trace task in ctx, the run's, and not to the ctx the executor
+// gives fn.
+func observed[T any](ctx context.Context, cfg config, row, label string,
+	fn func(context.Context) (T, error)) func(context.Context) (T, error) {
+	return func(taskCtx context.Context) (T, error) {
+		end := cfg.obs.Start(ctx, row, label)
+		defer end()
+		return fn(taskCtx)
+	}
 }
 
 // withExecutor runs part with a new executor, as Python's
@@ -103,9 +137,10 @@ func threeTasks(ctx context.Context, w io.Writer, e *futures.Executor,
 	begin := time.Now()
 	var started sync.WaitGroup
 	release := make(chan struct{})
-	slow := func(a, b float64, units int) func(context.Context) (float64, error) {
+	slow := func(name string, a, b float64,
+		units int) func(context.Context) (float64, error) {
 		started.Add(1)
-		return func(ctx context.Context) (float64, error) {
+		work := func(ctx context.Context) (float64, error) {
 			started.Done()
 			select {
 			case <-release: // we have printed the states
@@ -114,12 +149,15 @@ func threeTasks(ctx context.Context, w io.Writer, e *futures.Executor,
 			}
 			return add(ctx, a, b, units, cfg)
 		}
+		label := fmt.Sprintf("add(%v, %v)", a, b)
+		return observed(ctx, cfg, "future "+name, label, work)
 	}
-	a := futures.Submit(e, slow(1, 1, 1))
-	b := futures.Submit(e, slow(1, 2, 2))
-	c := futures.Submit(e, func(context.Context) (float64, error) {
-		return 10, nil
-	})
+	a := futures.Submit(e, slow("a", 1, 1, 1))
+	b := futures.Submit(e, slow("b", 1, 2, 2))
+	c := futures.Submit(e, observed(ctx, cfg, "future c", "return 10",
+		func(context.Context) (float64, error) {
+			return 10, nil
+		}))
 	// Note that the gate needs a worker each for a, b and c: with fewer,
 	// c would wait for a worker held by a task waiting for us. Then we
 	// open it at once, and what we print depends on the timing.
@@ -182,7 +220,7 @@ func cancelAndCallbacks(ctx context.Context, w io.Writer,
 	var cancelledBy string
 	fs := make([]*futures.Future[float64], njobs)
 	for i := range njobs {
-		fs[i] = futures.Submit(e, func(ctx context.Context) (float64, error) {
+		job := func(ctx context.Context) (float64, error) {
 			started <- struct{}{}
 			select {
 			case <-gate: // every job is submitted
@@ -190,7 +228,9 @@ func cancelAndCallbacks(ctx context.Context, w io.Writer,
 				return 0, ctx.Err()
 			}
 			return add(ctx, float64(i), 0.5, 1, cfg)
-		})
+		}
+		row, label := fmt.Sprintf("job %d", i), fmt.Sprintf("add(%d, 0.5)", i)
+		fs[i] = futures.Submit(e, observed(ctx, cfg, row, label, job))
 		if i%2 == 0 {
 			fs[i].AddDoneCallback(func(f *futures.Future[float64]) {
 				calls[i]++
@@ -267,11 +307,17 @@ func mapPairs(ctx context.Context, w io.Writer, e *futures.Executor,
 	}
 	// Map submits one task per pair and waits for them all; out[i] is
 	// the sum of pairs[i], whatever order they finish in. The first
-	// error would cancel the rest, as errgroup does.
+	// error would cancel the rest, as errgroup does. Note that Map's
+	// function is not told the index of its element, so for the chart we
+	// number the calls as they start: "map call 1" started first.
 	begin := time.Now()
+	var calls atomic.Int64 // the calls started so far
 	out, err := futures.Map(ctx, e,
-		func(ctx context.Context, p [2]float64) (float64, error) {
-			return add(ctx, p[0], p[1], 1, cfg)
+		func(mapCtx context.Context, p [2]float64) (float64, error) {
+			row := fmt.Sprintf("map call %d", calls.Add(1))
+			end := cfg.obs.Start(ctx, row, fmt.Sprintf("add(%v, %v)", p[0], p[1]))
+			defer end()
+			return add(mapCtx, p[0], p[1], 1, cfg)
 		}, pairs)
 	if err != nil {
 		return err
@@ -296,17 +342,26 @@ func simulateWork(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// since is the time since begin, to a tenth of -sleep (or of a second
-// with -sleep 0): handing tasks to workers takes microseconds, which would
-// only be noise.
+// since is the time since begin, to cfg.resolution().
 func since(begin time.Time, cfg config) time.Duration {
-	return time.Since(begin).Truncate(cmp.Or(cfg.sleep/10, 100*time.Millisecond))
+	return time.Since(begin).Truncate(cfg.resolution())
 }
 
-// config holds the lesson's flags.
+// config holds the lesson's flags, and the observer that -timeline and
+// -trace start.
 type config struct {
-	workers int           // each executor's worker count
-	sleep   time.Duration // how long a unit of simulated work takes
+	workers int            // each executor's worker count
+	sleep   time.Duration  // how long a unit of simulated work takes
+	show    timeline.Flags // -timeline, -ascii, -width and -trace
+
+	obs *timeline.Observer // records the tasks; nil: nothing to record
+}
+
+// resolution is the precision of the times printed: a tenth of -sleep (or
+// of a second with -sleep 0): handing tasks to workers takes microseconds,
+// which would only be noise.
+func (cfg config) resolution() time.Duration {
+	return cmp.Or(cfg.sleep/10, 100*time.Millisecond)
 }
 
 // parseFlags parses and checks args. For -h it prints the usage to w and
@@ -318,6 +373,7 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	fs.IntVar(&cfg.workers, "workers", 4, "how many workers each executor has")
 	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
 		"how long a unit of simulated work takes")
+	cfg.show.Register(fs)
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -334,5 +390,5 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	case cfg.sleep < 0:
 		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
 	}
-	return cfg, nil
+	return cfg, cfg.show.Check()
 }

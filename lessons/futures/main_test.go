@@ -3,12 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/trace"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,6 +23,8 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no sleep, so that it is instant: every time
 // printed is 0s. Every line is always the same: the gates in parts 1 and 2
@@ -143,6 +152,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-sleep", "-1s"}, "-sleep must not be negative, got -1s"},
 		{[]string{"-sleep", "3"}, `invalid value "3" for flag -sleep`},
 		{[]string{"-jobs", "4"}, "flag provided but not defined: -jobs"},
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
@@ -163,4 +173,124 @@ func TestHelp(t *testing.T) {
 	for _, name := range []string{"-workers", "-sleep"} {
 		assert.Contains(t, out.String(), name)
 	}
+}
+
+// TestTimeline runs the lesson with -timeline in fake time, where the
+// chart is exact: the lesson prints what it prints without the flag, then
+// the chart, with a row per task, and never more bars at once than the
+// executor has workers. The work is the same 38 units whatever -workers
+// (a 1, b 2, 23 jobs, 12 map calls; c takes no time and has no bar), 39
+// with 8 workers, where job 4 is running before the cancel. With the
+// default flags the chart is also compared with
+// testdata/futures-timeline.golden (go test -update rewrites it).
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		workers  int
+		want     string
+		job4Runs bool
+	}{
+		{1, "wall 38s (first start to last end), work 38s (37 spans)\n" +
+			"work/wall 1.00x: the speedup over one at a time; at most 1 at once (first at 0s)", false},
+		{2, "wall 20s (first start to last end), work 38s (37 spans)\n" +
+			"work/wall 1.90x: the speedup over one at a time; at most 2 at once (first at 0s)", false},
+		{4, "wall 11s (first start to last end), work 38s (37 spans)\n" +
+			"work/wall 3.45x: the speedup over one at a time; at most 4 at once (first at 2s)", false},
+		{8, "wall 7s (first start to last end), work 39s (38 spans)\n" +
+			"work/wall 5.57x: the speedup over one at a time; at most 8 at once (first at 2s)", true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("-timeline -workers %d", tt.workers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				flags := []string{"-workers", fmt.Sprint(tt.workers)}
+				var plain, out bytes.Buffer
+				require.NoError(t, run(t.Context(), &plain, flags))
+				args := append([]string{"-timeline", "-width", "80"}, flags...)
+				require.NoError(t, run(t.Context(), &out, args))
+
+				chart, ok := strings.CutPrefix(out.String(), plain.String())
+				require.True(t, ok, "-timeline changed the lesson's own output:\n%s", &out)
+				assert.Contains(t, chart, tt.want)
+				rows := []string{"future a", "future b"}
+				for i := range njobs {
+					if i != cancelled || tt.job4Runs {
+						rows = append(rows, fmt.Sprintf("job %d", i))
+					}
+				}
+				for i := range 12 {
+					rows = append(rows, fmt.Sprintf("map call %d", i+1))
+				}
+				for _, row := range rows {
+					assert.Regexp(t, `\n`+row+` +│`, chart, "no row for %s", row)
+				}
+				assert.Equal(t, len(rows), strings.Count(chart, "│\n"),
+					"rows in the chart: one line each, since no task overlaps itself")
+				if tt.workers == 4 {
+					checkGolden(t, "futures-timeline", chart)
+				}
+			})
+		})
+	}
+}
+
+// checkGolden compares got with testdata/name.golden, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+// TestTraceFlag runs the lesson with -trace, outside synctest (the
+// runtime's tracer cannot run in a bubble) and with no sleep, so that it
+// takes no time, and checks the file: a Go execution trace in which, as
+// go tool trace -d=parsed shows, the run is a task named futures and
+// each task the executor ran a region of that task named after its row,
+// with what it computed logged as its label. The cancelled job 4 never
+// ran, so it has no region. The lesson's output is unchanged.
+func TestTraceFlag(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("a trace is already being written (go test -trace)")
+	}
+	args := []string{"-sleep", "0"}
+	var plain, out bytes.Buffer
+	require.NoError(t, run(t.Context(), &plain, args))
+	path := filepath.Join(t.TempDir(), "trace.out")
+	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
+	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
+	assert.False(t, trace.IsEnabled(), "run stopped the trace")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
+
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to parse the trace with:", err)
+	}
+	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
+	require.NoError(t, err)
+	childcheck.None(t)
+	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="futures"`).FindSubmatch(parsed)
+	require.NotNil(t, task, "no task named futures in\n%s", parsed)
+	id := string(task[1])
+	region := func(row string) string { return `RegionBegin .*Task=` + id + ` Type="` + row + `"` }
+	for _, row := range []string{"future a", "future b", "future c", "job 0", "job 23",
+		"map call 1", "map call 12"} {
+		assert.Regexp(t, region(row), string(parsed))
+		assert.Regexp(t, `RegionEnd .*Task=`+id+` Type="`+row+`"`, string(parsed))
+	}
+	assert.NotRegexp(t, region("job 4"), string(parsed), "the cancelled job ran")
+	for _, label := range []string{"add(1, 2)", "return 10", "add(23, 0.5)"} {
+		assert.Regexp(t, `Log .*Task=`+id+` Category="label" Message="`+regexp.QuoteMeta(label)+`"`,
+			string(parsed))
+	}
+	assert.Len(t, regexp.MustCompile(`Type="map call \d+"`).FindAll(parsed, -1), 24,
+		"map calls: a region begins and ends for each of the 12")
 }

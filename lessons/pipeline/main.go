@@ -9,7 +9,7 @@
 // Usage:
 //
 //	go run ./lessons/pipeline [-n items] [-workers n] [-work d]
-//	    [-take k] [-fail k]
+//	    [-take k] [-fail k] [-timeline [-ascii] [-width n]] [-trace file]
 package main
 
 import (
@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -43,7 +44,9 @@ func main() {
 // run runs the five parts of the lesson in turn: stages, fan-out and
 // fan-in, order, cancellation and errors. It returns ctx.Err() if ctx is
 // done first. Every goroutine it starts has returned when it returns.
-func run(ctx context.Context, w io.Writer, args []string) error {
+// With -timeline it ends with a chart of the workers of parts 2 and 3;
+// with -trace it writes them to a runtime/trace file.
+func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	cfg, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage is printed; there is nothing else to do
@@ -51,6 +54,20 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	// We print times to a tenth of -work (to a tenth of a second with
+	// -work 0): the channel hand-offs take microseconds, only noise here.
+	unit := cmp.Or(cfg.work/10, 100*time.Millisecond)
+
+	// We record each item a worker of parts 2 and 3 squares as a span on
+	// the worker's row, for -timeline and -trace; without them obs is nil
+	// and records nothing. The chart rounds its times to unit too, so
+	// that a real run draws the same bars as the tests' fake time.
+	cfg.show.Round = unit
+	ctx, obs, err := cfg.show.Start(ctx, "pipeline")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, obs.Stop()) }()
 	logger := log.New(w, "", 0)
 
 	// Part 1: three stages in a row. Each stage is a function that
@@ -73,15 +90,13 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	nums := gen(ctx, cfg.n)
 	outs := make([]<-chan int, cfg.workers)
 	for i := range outs {
-		outs[i] = square(ctx, nums, cfg.work)
+		row := fmt.Sprintf("fan-out square %d", i+1)
+		outs[i] = shownSquare(ctx, obs, row, nums, cfg.work)
 	}
 	total = sum(merge(ctx, outs...))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// We print the time to a tenth of -work (to a tenth of a second with
-	// -work 0): the channel hand-offs take microseconds, only noise here.
-	unit := cmp.Or(cfg.work/10, 100*time.Millisecond)
 	logger.Printf("  sum %d after %v; one worker would take %v", total,
 		time.Since(start).Truncate(unit), time.Duration(cfg.n)*cfg.work)
 
@@ -92,7 +107,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	logger.Print()
 	logger.Printf("order: %d workers, sequence numbers, a reorder buffer",
 		cfg.workers)
-	inOrder, err := ordered(ctx, cfg.n, cfg.workers, cfg.work)
+	inOrder, err := ordered(ctx, obs, cfg.n, cfg.workers, cfg.work)
 	if err != nil {
 		return err
 	}
@@ -121,7 +136,11 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 	logger.Printf("  g.Wait: %v", err)
 	logger.Printf("  every stage returned; the sink had added %d", partial)
-	return nil
+
+	// Every stage has returned: we draw the chart (with -timeline). Note
+	// that every worker is busy from its first item to the last, and that
+	// no more than -workers bars overlap.
+	return obs.Render(w)
 }
 
 // gen is the first stage: it sends 1, 2, ..., n on the channel it
@@ -150,11 +169,24 @@ func gen(ctx context.Context, n int) <-chan int {
 // when the last channel of a pipeline is closed, every stage before it
 // has returned: draining the last channel joins them all.
 func square(ctx context.Context, in <-chan int, work time.Duration) <-chan int {
+	return shownSquare(ctx, nil, "", in, work)
+}
+
+// shownSquare is square, recording the work on each item as a span of
+// "item v" on row of obs, for -timeline and -trace. With a nil obs it
+// records nothing.
+func shownSquare(ctx context.Context, obs *timeline.Observer, row string,
+	in <-chan int, work time.Duration) <-chan int {
 	out := make(chan int)
 	go func() {
 		defer close(out)
 		for v := range in {
-			if !pause(ctx, work) {
+			// The span covers the work only, not the wait to send:
+			// it begins and ends here, on the stage's goroutine.
+			end := obs.Start(ctx, row, fmt.Sprintf("item %d", v))
+			ok := pause(ctx, work)
+			end()
+			if !ok {
 				continue // cancelled: drain in, send nothing
 			}
 			send(ctx, out, v*v)
@@ -210,8 +242,10 @@ type item struct {
 }
 
 // ordered squares 1..n with workers goroutines and returns the squares in
-// the input's order, or ctx.Err() if ctx is done first.
-func ordered(ctx context.Context, n, workers int,
+// the input's order, or ctx.Err() if ctx is done first. Each worker
+// records its work on each item as a span on its row of obs ("order
+// square 2"); a nil obs records nothing.
+func ordered(ctx context.Context, obs *timeline.Observer, n, workers int,
 	work time.Duration) ([]int, error) {
 	// We number the items as they leave the generator: the number
 	// travels with the item through every stage.
@@ -231,10 +265,14 @@ func ordered(ctx context.Context, n, workers int,
 	for i := range outs {
 		out := make(chan item)
 		outs[i] = out
+		row := fmt.Sprintf("order square %d", i+1)
 		go func() {
 			defer close(out)
 			for it := range items {
-				if pause(ctx, time.Duration(it.v%3+1)*work) {
+				end := obs.Start(ctx, row, fmt.Sprintf("item %d", it.v))
+				ok := pause(ctx, time.Duration(it.v%3+1)*work)
+				end()
+				if ok {
 					send(ctx, out, item{it.seq, it.v * it.v})
 				}
 			}
@@ -423,6 +461,8 @@ type config struct {
 	work    time.Duration // a worker's time per item
 	take    int           // items part 4 takes before its cancel
 	fail    int           // the bad item in part 5
+
+	show timeline.Flags // -timeline, -ascii, -width and -trace
 }
 
 // Limits on the flags, to keep the output readable.
@@ -443,6 +483,7 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 		"how long a worker takes per item")
 	fs.IntVar(&cfg.take, "take", 5, "how many items to take before a cancel")
 	fs.IntVar(&cfg.fail, "fail", 7, "which item is bad in the errors part")
+	cfg.show.Register(fs)
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -471,5 +512,5 @@ func parseFlags(w io.Writer, args []string) (config, error) {
 	if cfg.work < 0 || cfg.work > time.Minute {
 		return cfg, fmt.Errorf("-work must be from 0s to 1m, got %v", cfg.work)
 	}
-	return cfg, nil
+	return cfg, cfg.show.Check()
 }

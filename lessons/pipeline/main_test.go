@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +17,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,6 +29,8 @@ import (
 // synctest fail the test: a stage that does not stop cannot pass unnoticed.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no simulated work, so that it is instant.
 // Every line is the same on every run.
@@ -167,7 +175,7 @@ func TestOrderedKeepsTheInputOrder(t *testing.T) {
 	for _, workers := range []int{1, 2, 3, 7, 20} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				got, err := ordered(t.Context(), 20, workers, time.Second)
+				got, err := ordered(t.Context(), nil, 20, workers, time.Second)
 				require.NoError(t, err)
 				want := make([]int, 20)
 				for i := range want {
@@ -356,6 +364,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-work", "-1s"}, "-work must be from 0s to 1m, got -1s"},
 		{[]string{"-work", "3"}, `invalid value "3" for flag -work`},
 		{[]string{"-stages", "4"}, "flag provided but not defined: -stages"},
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
@@ -375,5 +384,163 @@ func TestHelp(t *testing.T) {
 	require.NoError(t, run(t.Context(), &out, []string{"-h"}))
 	for _, name := range []string{"-n", "-workers", "-work", "-take", "-fail"} {
 		assert.Contains(t, out.String(), name)
+	}
+}
+
+// TestTimeline runs the lesson with -timeline in fake time, where the
+// chart is exact: the lesson prints what it prints without the flag, then
+// the chart, with a row per square worker of parts 2 and 3. Its summary
+// says how long the two parts took together (400ms + 900ms), how much
+// work they did (12 × 100ms, then 4 × (100 + 200 + 300)ms), and that no
+// more than -workers ran at once. Which worker takes which item varies,
+// even in fake time; with -workers 1 it does not, and the chart is also
+// compared with testdata/pipeline-timeline.golden (go test -update
+// rewrites it).
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		args    []string
+		workers int
+		want    string
+	}{
+		{nil, 3, "wall 1.3s (first start to last end), work 3.6s (24 spans)\n" +
+			"work/wall 2.77x: the speedup over one at a time; at most 3 at once (first at 0s)"},
+		{[]string{"-workers", "1"}, 1,
+			"wall 3.6s (first start to last end), work 3.6s (24 spans)\n" +
+				"work/wall 1.00x: the speedup over one at a time; at most 1 at once (first at 0s)"},
+		{[]string{"-workers", "12"}, 12,
+			"wall 400ms (first start to last end), work 3.6s (24 spans)\n" +
+				"work/wall 9.00x: the speedup over one at a time; at most 12 at once (first at 0s)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"-timeline"}, tt.args...), " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var plain, out bytes.Buffer
+				require.NoError(t, run(t.Context(), &plain, tt.args))
+				args := append([]string{"-timeline", "-width", "80"}, tt.args...)
+				require.NoError(t, run(t.Context(), &out, args))
+
+				chart, ok := strings.CutPrefix(out.String(), plain.String())
+				require.True(t, ok, "-timeline changed the lesson's own output:\n%s", &out)
+				assert.Contains(t, chart, tt.want)
+				for _, part := range []string{"fan-out", "order"} {
+					for id := 1; id <= tt.workers; id++ {
+						assert.Regexp(t, fmt.Sprintf(`\n%s square %d +│`, part, id), chart,
+							"no row of its own for %s worker %d", part, id)
+					}
+				}
+				if tt.workers == 1 {
+					checkGolden(t, "pipeline-timeline", chart)
+				}
+			})
+		})
+	}
+}
+
+// TestTimelineSpans runs six items with -timeline in fake time, few
+// enough for the legend to list every span, and checks each span: when
+// each item's work starts and how long it takes, whichever worker does
+// it, and that no worker works on two items at once. Part 2's items take
+// 100ms each, three at a time; part 3 starts at 200ms, and item k takes
+// (k mod 3 + 1) × 100ms, each starting as soon as a worker is free.
+func TestTimelineSpans(t *testing.T) {
+	type span struct{ start, took time.Duration }
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	want := map[string]span{
+		"fan-out item 1": {0, ms(100)}, "fan-out item 2": {0, ms(100)},
+		"fan-out item 3": {0, ms(100)}, "fan-out item 4": {ms(100), ms(100)},
+		"fan-out item 5": {ms(100), ms(100)}, "fan-out item 6": {ms(100), ms(100)},
+		"order item 1": {ms(200), ms(200)}, "order item 2": {ms(200), ms(300)},
+		"order item 3": {ms(200), ms(100)}, "order item 4": {ms(300), ms(200)},
+		"order item 5": {ms(400), ms(300)}, "order item 6": {ms(500), ms(100)},
+	}
+	synctest.Test(t, func(t *testing.T) {
+		var out bytes.Buffer
+		require.NoError(t, run(t.Context(), &out,
+			[]string{"-n", "6", "-fail", "4", "-timeline", "-width", "80"}))
+		legend := regexp.MustCompile(`(?m)^(fan-out|order) square (\d) +item (\d) +(\S+) +(\S+)$`)
+		got := make(map[string]span)
+		busy := make(map[string][]span) // each worker's spans, in start order
+		for _, m := range legend.FindAllStringSubmatch(out.String(), -1) {
+			start, err := time.ParseDuration(m[4])
+			require.NoError(t, err)
+			took, err := time.ParseDuration(m[5])
+			require.NoError(t, err)
+			s := span{start, took}
+			key := m[1] + " item " + m[3]
+			_, seen := got[key]
+			assert.False(t, seen, "%s was worked on twice", key)
+			got[key] = s
+			worker := m[1] + " square " + m[2]
+			busy[worker] = append(busy[worker], s)
+		}
+		assert.Equal(t, want, got)
+		for worker, spans := range busy {
+			slices.SortFunc(spans, func(a, b span) int { return int(a.start - b.start) })
+			for i := 1; i < len(spans); i++ {
+				assert.GreaterOrEqual(t, spans[i].start, spans[i-1].start+spans[i-1].took,
+					"%s started an item before it finished the one before", worker)
+			}
+		}
+		assert.Contains(t, out.String(), "at most 3 at once (first at 0s)")
+	})
+}
+
+// checkGolden compares got with testdata/name.golden, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+// TestTraceFlag runs the lesson with -trace, outside synctest (the
+// runtime's tracer cannot run in a bubble), with one worker and no
+// simulated work, and checks the file: a Go execution trace in which, as
+// go tool trace -d=parsed shows, the run is a task named pipeline and
+// each item a worker squared a region of that task named after the
+// worker's row, with the item logged as its label. The lesson's output
+// is unchanged.
+func TestTraceFlag(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("a trace is already being written (go test -trace)")
+	}
+	args := []string{"-n", "3", "-workers", "1", "-work", "0", "-take", "1", "-fail", "2"}
+	var plain, out bytes.Buffer
+	require.NoError(t, run(t.Context(), &plain, args))
+	path := filepath.Join(t.TempDir(), "trace.out")
+	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
+	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
+	assert.False(t, trace.IsEnabled(), "run stopped the trace")
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
+
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to parse the trace with:", err)
+	}
+	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
+	require.NoError(t, err)
+	childcheck.None(t)
+	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="pipeline"`).FindSubmatch(parsed)
+	require.NotNil(t, task, "no task named pipeline in\n%s", parsed)
+	id := string(task[1])
+	for _, row := range []string{"fan-out square 1", "order square 1"} {
+		begins := regexp.MustCompile(`RegionBegin .*Task=` + id + ` Type="` + row + `"`)
+		ends := regexp.MustCompile(`RegionEnd .*Task=` + id + ` Type="` + row + `"`)
+		assert.Len(t, begins.FindAll(parsed, -1), 3, "regions begun on %s", row)
+		assert.Len(t, ends.FindAll(parsed, -1), 3, "regions ended on %s", row)
+	}
+	for n := 1; n <= 3; n++ {
+		label := regexp.MustCompile(fmt.Sprintf(`Log .*Task=%s Category="label" Message="item %d"`, id, n))
+		assert.Len(t, label.FindAll(parsed, -1), 2, "item %d logged, once per part", n)
 	}
 }
