@@ -204,6 +204,22 @@ func Lessons() []Lesson {
 			Exercise:  "processes",
 		},
 		{
+			Name:      "processpool",
+			Title:     "A pool of long-lived worker processes: patterns/procpool",
+			Section:   "processes",
+			Primitive: "procpool.Pool, Do, Map, Close; re-exec in worker mode",
+			Python:    "multiprocessing.Pool.map, ProcessPoolExecutor",
+			Exercise:  "processpool",
+		},
+		{
+			Name:      "parallelism",
+			Title:     "Concurrency is not parallelism: CPU-bound vs I/O-bound, GOMAXPROCS",
+			Section:   "processes",
+			Primitive: "runtime.GOMAXPROCS, runtime.NumCPU, goroutines vs processes",
+			Python:    "the GIL: threads for I/O, multiprocessing for CPU",
+			Exercise:  "",
+		},
+		{
 			Name:      "integrate",
 			Title:     "Parallel numerical integration: chunks, local sums, one result",
 			Section:   "integrate",
