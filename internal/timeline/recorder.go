@@ -64,6 +64,18 @@ func (r *Recorder) Do(ctx context.Context, row, label string, f func()) {
 	f()
 }
 
+// Add records a span of label on row that ran from start to end, both
+// wall-clock times, for work that was timed elsewhere (in another
+// process, say, or by code that cannot import this package). Any
+// goroutine may call it. It makes no trace region: a region can only be
+// recorded as it happens. A span that starts before the Recorder was
+// created starts at 0.
+func (r *Recorder) Add(row, label string, start, end time.Time) {
+	s := Span{Row: row, Label: label, Start: max(start.Sub(r.begin), 0), End: max(end.Sub(r.begin), 0)}
+	s.End = max(s.End, s.Start)
+	r.add(s)
+}
+
 func (r *Recorder) add(s Span) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -91,3 +91,23 @@ func TestCompareNames(t *testing.T) {
 	assert.Zero(t, compareNames("job 7", "job 7"))
 	assert.Negative(t, compareNames("job 7", "job 07"))
 }
+
+// TestAdd checks that spans timed elsewhere land at their offsets from the
+// Recorder's creation, in fake time so that the offsets are exact.
+func TestAdd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		before := time.Now()
+		time.Sleep(time.Second)
+		r := New()
+		start := time.Now()
+		time.Sleep(2 * time.Second)
+		r.Add("process 42", "blocks 0-7", start, time.Now())
+		r.Add("process 43", "early", before, start.Add(time.Second))
+		r.Add("process 44", "backwards", start.Add(time.Second), start)
+		assert.Equal(t, []Span{
+			{Row: "process 42", Label: "blocks 0-7", Start: 0, End: 2 * time.Second},
+			{Row: "process 43", Label: "early", Start: 0, End: time.Second},
+			{Row: "process 44", Label: "backwards", Start: time.Second, End: time.Second},
+		}, r.Spans())
+	})
+}
