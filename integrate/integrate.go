@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // BlockSize is the number of points summed as one block. The blocks, and
@@ -318,14 +319,16 @@ func Goroutines(ctx context.Context, p Problem, workers int) (float64, error) {
 	work := chunks(pl.blocks, workers*chunksPerGoroutine)
 	var next atomic.Int64 // index of the next range in work to take
 	done := ctx.Done()
+	span := spansOf(ctx)
 	var wg sync.WaitGroup
-	for range min(workers, len(work)) {
+	for id := range min(workers, len(work)) {
 		wg.Go(func() {
 			for {
 				c := next.Add(1) - 1
 				if c >= int64(len(work)) {
 					return
 				}
+				begin := time.Now()
 				for k := work[c].First; k < work[c].Last; k++ {
 					select {
 					case <-done: // cancelled: Goroutines returns ctx.Err()
@@ -337,6 +340,9 @@ func Goroutines(ctx context.Context, p Problem, workers int) (float64, error) {
 					// in finish.
 					sums[k] = pl.block(k)
 				}
+				if span != nil {
+					span(fmt.Sprintf("goroutine %d", id+1), blocksLabel(work[c].First, work[c].Last), begin, time.Now())
+				}
 			}
 		})
 	}
@@ -345,4 +351,36 @@ func Goroutines(ctx context.Context, p Problem, workers int) (float64, error) {
 		return 0, err
 	}
 	return pl.finish(sums), nil
+}
+
+// A SpanFunc is told of each piece of work that Goroutines, Processes and
+// Pool.Integrate finish: who did it (row: "goroutine 2", "process 4711"),
+// what (label: "blocks 8-15"), and when, by the wall clock. It is called
+// from the goroutine that did the piece, or that waited for a worker
+// process to do it, so several calls may run at once. A piece that fails
+// or is cancelled is not reported. It lets a caller draw a timeline (the
+// integrate command's -timeline) without this package drawing anything.
+type SpanFunc func(row, label string, start, end time.Time)
+
+type spansKey struct{}
+
+// WithSpans returns a copy of ctx that makes Goroutines, Processes and
+// Pool.Integrate report each finished piece of work to f. Serial does
+// not: it has no pieces to overlap.
+func WithSpans(ctx context.Context, f SpanFunc) context.Context {
+	return context.WithValue(ctx, spansKey{}, f)
+}
+
+// spansOf returns the SpanFunc that ctx carries, or nil.
+func spansOf(ctx context.Context) SpanFunc {
+	f, _ := ctx.Value(spansKey{}).(SpanFunc)
+	return f
+}
+
+// blocksLabel names the blocks [first, last) for a span: "blocks 8-15".
+func blocksLabel(first, last int64) string {
+	if last-first == 1 {
+		return fmt.Sprintf("block %d", first)
+	}
+	return fmt.Sprintf("blocks %d-%d", first, last-1)
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/concurrency-workbook/workbook/patterns/procpool"
 	"golang.org/x/sync/errgroup"
@@ -39,6 +40,11 @@ type request struct {
 // ±Inf, which a JSON number cannot hold.
 type response struct {
 	Sums []uint64
+	// For timelines: the worker's process ID, and when (wall clock, Unix
+	// nanoseconds) it started and ended the work, since the time a
+	// request spends in Do includes waiting for a free worker.
+	PID        int
+	Start, End int64
 }
 
 // ServeWorkerIfChild returns at once, unless this process was started as
@@ -91,6 +97,7 @@ func blockSums(ctx context.Context, req request) (response, error) {
 	if req.First < 0 || req.Last > pl.blocks || req.First >= req.Last {
 		return response{}, fmt.Errorf("blocks [%d, %d) outside [0, %d)", req.First, req.Last, pl.blocks)
 	}
+	start := time.Now()
 	sums := make([]uint64, 0, req.Last-req.First)
 	for k := req.First; k < req.Last; k++ {
 		if err := ctx.Err(); err != nil {
@@ -98,7 +105,7 @@ func blockSums(ctx context.Context, req request) (response, error) {
 		}
 		sums = append(sums, math.Float64bits(pl.block(k)))
 	}
-	return response{Sums: sums}, nil
+	return response{Sums: sums, PID: os.Getpid(), Start: start.UnixNano(), End: time.Now().UnixNano()}, nil
 }
 
 // A Pool is a set of long-lived worker processes for the processes mode,
@@ -161,12 +168,17 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 	}
 	work := chunks(pl.blocks, p.workers*chunksPerProcess)
 	sums := make([]float64, pl.blocks)
+	span := spansOf(ctx)
 	g, gctx := errgroup.WithContext(ctx)
 	for i, c := range work {
 		g.Go(func() error {
 			req := request{F: prob.F, A: prob.A, B: prob.B, N: prob.N, Rule: prob.Rule,
 				First: c.First, Last: c.Last}
 			resp, err := p.pool.Do(gctx, req)
+			if span != nil && err == nil {
+				span(fmt.Sprintf("process %d", resp.PID), blocksLabel(c.First, c.Last),
+					time.Unix(0, resp.Start), time.Unix(0, resp.End))
+			}
 			if err == nil && int64(len(resp.Sums)) != c.Last-c.First {
 				err = fmt.Errorf("worker returned %d block sums, want %d", len(resp.Sums), c.Last-c.First)
 			}

@@ -9,6 +9,13 @@
 //	go run ./integrate/cmd/integrate -f inv1px2 -a 0 -b 1 -rule simpson
 //	go run ./integrate/cmd/integrate -json -mode goroutines,processes
 //	go run ./integrate/cmd/integrate -list
+//	go run ./integrate/cmd/integrate -n 1e7 -workers 2 -timeline
+//	go run ./integrate/cmd/integrate -trace trace.out && go tool trace trace.out
+//
+// -timeline draws, after the table, a chart of each measurement's last
+// run: a row per goroutine or worker process, a bar per range of blocks.
+// -trace writes a runtime/trace in which the run is a task and each
+// measurement a region.
 //
 // The serial run is the baseline of every speedup, so it is always
 // measured first, even when -mode leaves it out (then it is not printed).
@@ -31,12 +38,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/concurrency-workbook/workbook/integrate"
+	"github.com/concurrency-workbook/workbook/internal/timeline"
 )
 
 func main() {
@@ -75,6 +84,7 @@ type config struct {
 	repeat  int
 	json    bool
 	list    bool
+	show    timeline.Flags // -timeline, -ascii, -width, -trace
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -92,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.repeat, "repeat", 1, "run each measurement `K` times and report the best")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object per measurement instead of the table")
 	fs.BoolVar(&c.list, "list", false, "list the integrands and rules, then exit")
+	c.show.Register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: integrate [flags]\n\nCompute one integral serially, with goroutines and with processes, and compare.\n\nflags:")
 		fs.PrintDefaults()
@@ -133,6 +144,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.repeat < 1 {
 		return bad(fmt.Errorf("integrate: -repeat %d: need at least 1", c.repeat))
+	}
+	if err := c.show.Check(); err != nil {
+		return bad(fmt.Errorf("integrate: %w", err))
+	}
+	if c.show.Timeline && c.json {
+		return bad(errors.New("integrate: -timeline draws charts, which -json output cannot hold; use one or the other"))
 	}
 	if !c.list {
 		if err := c.problem.Check(); err != nil {
@@ -177,6 +194,8 @@ type measurement struct {
 	Speedup    float64  `json:"speedup"`   // serial's seconds / Seconds
 	Efficiency float64  `json:"efficiency"`
 	Repeat     int      `json:"repeat"`
+
+	chart *timeline.Recorder // with -timeline: the spans of the last run
 }
 
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -194,6 +213,13 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if isTerminal(stderr) {
 		progress = stderr
 	}
+	// With -trace, the whole run is one task of the trace, and each
+	// measurement a region in it (see measure).
+	ctx, obs, err := c.show.Start(ctx, "integrate")
+	if err != nil {
+		return err
+	}
+	defer obs.Stop()
 
 	// We measure serial first: it is every row's baseline.
 	var rows []measurement
@@ -232,7 +258,26 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if c.json {
 		return nil
 	}
-	return printTable(stdout, c, base, rows)
+	if err := printTable(stdout, c, base, rows); err != nil {
+		return err
+	}
+	return printCharts(stdout, c, rows)
+}
+
+// printCharts draws, for each measurement that has one, the timeline of
+// its last run: a row per goroutine or worker process, a bar per range of
+// blocks it computed.
+func printCharts(w io.Writer, c config, rows []measurement) error {
+	for _, m := range rows {
+		if m.chart == nil {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s, %d workers (the last of %d runs): a bar per range of blocks\n", m.Mode, m.Workers, c.repeat)
+		if err := m.chart.Render(w, timeline.Options{Width: c.show.Width, ASCII: c.show.ASCII}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // measure runs one mode with w workers c.repeat times and keeps the
@@ -244,17 +289,29 @@ func measure(ctx context.Context, c config, mode string, w int, progress io.Writ
 		Rule: p.Rule.String(), Repeat: c.repeat, Seconds: math.Inf(1)}
 	for i := range c.repeat {
 		fmt.Fprintf(progress, "integrate: %s, %d workers, run %d of %d ...\n", mode, w, i+1, c.repeat)
-		start := time.Now()
+		// With -timeline, the last run reports its pieces of work to a
+		// recorder of its own, which printCharts draws.
+		runCtx := ctx
+		if c.show.Timeline && mode != "serial" && i == c.repeat-1 {
+			rec := timeline.New()
+			m.chart = rec
+			runCtx = integrate.WithSpans(ctx, func(row, label string, start, end time.Time) {
+				rec.Add(row, label, start, end)
+			})
+		}
 		var v float64
 		var err error
-		switch mode {
-		case "serial":
-			v, err = integrate.Serial(ctx, p)
-		case "goroutines":
-			v, err = integrate.Goroutines(ctx, p, w)
-		case "processes":
-			v, err = integrate.Processes(ctx, p, w)
-		}
+		start := time.Now()
+		trace.WithRegion(runCtx, fmt.Sprintf("%s, %d workers", mode, w), func() {
+			switch mode {
+			case "serial":
+				v, err = integrate.Serial(runCtx, p)
+			case "goroutines":
+				v, err = integrate.Goroutines(runCtx, p, w)
+			case "processes":
+				v, err = integrate.Processes(runCtx, p, w)
+			}
+		})
 		elapsed := time.Since(start).Seconds()
 		if err != nil {
 			return m, fmt.Errorf("integrate: %s with %d workers: %w", mode, w, err)

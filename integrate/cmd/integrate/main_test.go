@@ -147,6 +147,8 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 		{[]string{"-a", "5", "-b", "1"}, "need a < b; got a = 5, b = 1"},
 		{[]string{"-rule", "simpson", "-n", "101"}, "needs an even n; got 101 (use 100 or 102)"},
 		{[]string{"-f", "sqrt1mx2"}, "sqrt1mx2 is defined on [-1, 1]"},
+		{[]string{"-timeline", "-width", "10"}, "-width must be from 40 to 1000, got 10"},
+		{[]string{"-timeline", "-json"}, "-timeline draws charts, which -json output cannot hold"},
 		{[]string{"-bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
@@ -205,5 +207,38 @@ func TestInterruptDuringProcessesLeavesNoChild(t *testing.T) {
 	err := <-errc
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorContains(t, err, "processes with 1 workers")
+	childcheck.None(t)
+}
+
+// TestTimelineDrawsEveryWorker checks -timeline: after the table, a chart
+// per goroutines and processes measurement, with a row per goroutine or
+// worker process (never this process) and never more bars at once than
+// workers. The times are real, so only the chart's shape is checked.
+func TestTimelineDrawsEveryWorker(t *testing.T) {
+	out, _, err := runArgs(t, "-n", "2e6", "-workers", "2", "-timeline", "-width", "80")
+	require.NoError(t, err)
+	_, charts, ok := strings.Cut(out, "\ngoroutines, 2 workers (the last of 1 runs): a bar per range of blocks\n")
+	require.True(t, ok, "a chart for goroutines:\n%s", out)
+	gor, procs, ok := strings.Cut(charts, "\nprocesses, 2 workers (the last of 1 runs): a bar per range of blocks\n")
+	require.True(t, ok, "then one for processes:\n%s", out)
+	assert.NotContains(t, out, "serial, 1 workers (the last", "no chart for serial")
+
+	assert.Regexp(t, `(?m)^goroutine 1 +│`, gor)
+	assert.Regexp(t, `at most [12] at once`, gor)
+	assert.Regexp(t, `(?m)^process \d+ +│`, procs)
+	assert.NotRegexp(t, fmt.Sprintf(`(?m)^process %d `, os.Getpid()), procs, "the work is done by the workers")
+	assert.Regexp(t, `at most [12] at once`, procs)
+	childcheck.None(t)
+}
+
+// TestTraceWritesATrace checks -trace: a Go execution trace file.
+func TestTraceWritesATrace(t *testing.T) {
+	path := t.TempDir() + "/trace.out"
+	_, _, err := runArgs(t, "-n", "1e5", "-workers", "2", "-trace", path)
+	require.NoError(t, err)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16)
+	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
 	childcheck.None(t)
 }
