@@ -53,8 +53,11 @@ check: ## check your exercise: make check EX=mutex
 	@test -n "$(EX)" || { echo "usage: make check EX=<name>"; exit 2; }
 	$(GO) run ./cmd/workbook check $(EX)
 
+report: ## regenerate docs/benchmarks.md from fresh benchmark runs (minutes; use a quiet machine)
+	$(GO) run ./internal/benchreport
+
 generate: ## regenerate the lesson tables from the catalog, and the stubs reset restores
 	$(GO) test ./internal/catalog -run TestGeneratedTablesAreCurrent -update
 	$(GO) test ./cmd/workbook -run TestPristineCopiesMatchTheStubs -update
 
-.PHONY: help test lint race exercises cross bench lesson check generate
+.PHONY: help test lint race exercises cross bench report lesson check generate
