@@ -14,7 +14,6 @@ import (
 	"github.com/concurrency-workbook/workbook/patterns/procpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // TestMain is the helper-process idiom: the processes mode's workers are
@@ -28,18 +27,7 @@ func TestMain(m *testing.M) {
 	if procpool.IsWorker(workerName) {
 		os.Exit(serveWorker(testFault))
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		if msg := childcheck.Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	childcheck.VerifyTestMain(m)
 }
 
 // faultEnv makes the tests' workers misbehave on the request whose range

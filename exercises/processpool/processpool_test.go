@@ -20,7 +20,6 @@ import (
 	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // The tests use the package's API only, so that they test the stub and
@@ -48,18 +47,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		if msg := childcheck.Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	childcheck.VerifyTestMain(m)
 }
 
 const (

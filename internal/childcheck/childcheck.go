@@ -21,11 +21,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // ErrUnsupported is returned by Children where /proc is not available.
@@ -108,23 +111,37 @@ func None(t testing.TB) {
 	}
 }
 
-// VerifyTestMain runs the tests and then fails the binary, listing them, if
-// any child process is left. Call it from TestMain, after any other
-// check that should see the tests' results:
+// VerifyTestMain runs the tests and then, if they passed, fails the binary
+// if any goroutine is left (goleak.Find, with opts) or any child process is
+// left (Leftover), printing what it found. It is goleak.VerifyTestMain plus
+// the check for child processes; call it last in TestMain, after the
+// helper-process branch that turns the test binary into a worker:
 //
-//	func TestMain(m *testing.M) { childcheck.VerifyTestMain(m) }
-//
-// To combine it with goleak's check, call Leftover yourself after
-// goleak.Find (see this package's own TestMain).
-func VerifyTestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if msg := Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
+//	func TestMain(m *testing.M) {
+//		if os.Getenv(workerEnv) == "1" {
+//			os.Exit(serve())
+//		}
+//		childcheck.VerifyTestMain(m)
+//	}
+func VerifyTestMain(m *testing.M, opts ...goleak.Option) {
+	os.Exit(verify(m.Run(), os.Stderr, opts...))
+}
+
+// verify is VerifyTestMain after m.Run: it returns the exit code for the
+// tests' code, reporting leaks to w.
+func verify(code int, w io.Writer, opts ...goleak.Option) int {
+	if code != 0 {
+		return code // the tests failed: leaks are likely and beside the point
 	}
-	os.Exit(code)
+	if err := goleak.Find(opts...); err != nil {
+		fmt.Fprintln(w, err)
+		code = 1
+	}
+	if msg := Leftover(); msg != "" {
+		fmt.Fprint(w, msg)
+		code = 1
+	}
+	return code
 }
 
 // Leftover returns a report of the current process's children, one per

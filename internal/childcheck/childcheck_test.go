@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,18 +21,7 @@ func TestMain(m *testing.M) {
 		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		if msg := Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	VerifyTestMain(m)
 }
 
 const childEnv = "CHILDCHECK_TEST_CHILD"
@@ -138,4 +128,48 @@ func TestParseStat(t *testing.T) {
 			assert.Equal(t, tc.ppid, ppid, tc.stat)
 		}
 	}
+}
+
+// TestVerify checks what VerifyTestMain does after the tests have run: it
+// passes a clean binary, and fails one that leaves a goroutine or a child,
+// saying which.
+func TestVerify(t *testing.T) {
+	var out strings.Builder
+	assert.Equal(t, 3, verify(3, &out), "failed tests keep their exit code")
+	assert.Empty(t, out.String(), "and nothing is checked")
+
+	before := goleak.IgnoreCurrent() // the test runner's own goroutines
+	assert.Equal(t, 0, verify(0, &out, before))
+	assert.Empty(t, out.String())
+
+	t.Run("goroutine", func(t *testing.T) {
+		var out strings.Builder
+		now := goleak.IgnoreCurrent() // this subtest's goroutines, not the leak
+		release := make(chan struct{})
+		done := make(chan struct{})
+		go func() { // the leak: blocked until released
+			defer close(done)
+			<-release
+		}()
+		code := verify(0, &out, before, now)
+		close(release)
+		<-done
+		assert.Equal(t, 1, code)
+		assert.Contains(t, out.String(), "found unexpected goroutines")
+		assert.Contains(t, out.String(), "TestVerify")
+	})
+
+	t.Run("child", func(t *testing.T) {
+		if _, err := Children(); err != nil {
+			t.Skipf("no /proc here: %v", err)
+		}
+		var out strings.Builder
+		cmd, stdin := startChild(t)
+		code := verify(0, &out, before, goleak.IgnoreCurrent())
+		require.NoError(t, stdin.Close())
+		require.NoError(t, cmd.Wait())
+		assert.Equal(t, 1, code)
+		assert.Contains(t, out.String(),
+			fmt.Sprintf("childcheck: child process left behind: pid %d", cmd.Process.Pid))
+	})
 }

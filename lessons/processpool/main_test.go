@@ -28,7 +28,6 @@ import (
 	"github.com/concurrency-workbook/workbook/patterns/procpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // startedEnv names a FIFO that every job opens for writing as it starts,
@@ -39,18 +38,7 @@ func TestMain(m *testing.M) {
 	if procpool.IsWorker(workerName) {
 		os.Exit(serveWorker(announce))
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		if msg := childcheck.Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	childcheck.VerifyTestMain(m)
 }
 
 // announce is the workers' started hook: if startedEnv is set, it opens

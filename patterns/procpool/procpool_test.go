@@ -52,18 +52,7 @@ func TestMain(m *testing.M) {
 	if name := os.Getenv(procpool.EnvWorker); name != "" {
 		os.Exit(runWorker(name))
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		if msg := childcheck.Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	childcheck.VerifyTestMain(m)
 }
 
 // runWorker is the worker's main; it returns the exit status.

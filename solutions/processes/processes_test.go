@@ -18,7 +18,6 @@ import (
 	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // The tests use only the package's exported API, so that they test the
@@ -50,18 +49,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(toolEnv) == "1" {
 		os.Exit(fakeTool(os.Args[1:]))
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		if msg := childcheck.Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	childcheck.VerifyTestMain(m)
 }
 
 const (

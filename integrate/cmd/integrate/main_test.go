@@ -16,7 +16,6 @@ import (
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // TestMain starts as main does: the processes mode's workers are this
@@ -24,18 +23,7 @@ import (
 // tests, no goroutine and no child process may be left.
 func TestMain(m *testing.M) {
 	integrate.ServeWorkerIfChild()
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		if msg := childcheck.Leftover(); msg != "" {
-			fmt.Fprint(os.Stderr, msg)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	childcheck.VerifyTestMain(m)
 }
 
 func runArgs(t *testing.T, args ...string) (stdout, stderr string, err error) {
