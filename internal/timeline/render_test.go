@@ -3,38 +3,20 @@ package timeline
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
-var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
-
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// checkGolden compares got with testdata/name.golden, or rewrites the
-// file first with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./internal/timeline -update to create it")
-	assert.Equal(t, string(want), got,
-		"%s is out of date: check the chart, then run go test ./internal/timeline -update", path)
-}
 
 // record runs f in a synctest bubble with a new Recorder and returns the
 // spans it recorded, measured in fake time, so they are exact.
@@ -99,7 +81,7 @@ func TestSemaphoreChart(t *testing.T) {
 	assert.Contains(t, out, "wall 2s (first start to last end), work 5s (5 spans)")
 	assert.Contains(t, out, "work/wall 2.50x")
 	assert.Contains(t, out, "at most 3 at once (first at 0s)")
-	checkGolden(t, "semaphore", out)
+	timelinetest.Golden(t, "semaphore", out)
 
 	// The same spans in ASCII: the same chart, drawn with other characters.
 	ascii := render(t, spans, Options{ASCII: true})
@@ -108,7 +90,7 @@ func TestSemaphoreChart(t *testing.T) {
 			require.Less(t, r, rune(128), "non-ASCII %q in %q", r, line)
 		}
 	}
-	checkGolden(t, "semaphore_ascii", ascii)
+	timelinetest.Golden(t, "semaphore_ascii", ascii)
 }
 
 // TestSequentialChart checks spans that follow each other on one row:
@@ -129,7 +111,7 @@ func TestSequentialChart(t *testing.T) {
 	assert.Contains(t, out, "wall 4.5s (first start to last end), work 4.5s (4 spans)")
 	assert.Contains(t, out, "work/wall 1.00x")
 	assert.Contains(t, out, "at most 1 at once")
-	checkGolden(t, "sequential", out)
+	timelinetest.Golden(t, "sequential", out)
 }
 
 // TestManyRowsChart checks that rows come in numeric order of their
@@ -153,12 +135,12 @@ func TestManyRowsChart(t *testing.T) {
 	assert.Less(t, strings.Index(byName, "worker 2 "), strings.Index(byName, "worker 11 "))
 	assert.Contains(t, byName, "… and 7 more\n")
 	assert.Contains(t, byName, "at most 4 at once (first at 750ms)")
-	checkGolden(t, "many_rows", byName)
+	timelinetest.Golden(t, "many_rows", byName)
 
 	byStart := render(t, spans, Options{Order: ByStart, Legend: -1})
 	assert.True(t, strings.HasPrefix(byStart, "worker 12 "), "got\n%s", byStart)
 	assert.NotContains(t, byStart, "label", "a negative Legend means no legend")
-	checkGolden(t, "many_rows_by_start", byStart)
+	timelinetest.Golden(t, "many_rows_by_start", byStart)
 }
 
 // TestSubColumnSpans checks that a span much shorter than a column still
@@ -194,7 +176,7 @@ func TestSubColumnSpans(t *testing.T) {
 	assert.Equal(t, "short  │"+strings.Repeat(" ", 5)+"▏"+strings.Repeat(" ", 4)+
 		"▎"+strings.Repeat(" ", 5)+"▏"+strings.Repeat(" ", 34)+"│", lines[2])
 	assert.Equal(t, "bursts │"+strings.Repeat(" ", 26)+"▏▏▏"+strings.Repeat(" ", 22)+"│", lines[0])
-	checkGolden(t, "subcolumn", out)
+	timelinetest.Golden(t, "subcolumn", out)
 }
 
 // TestRowUsedTwiceAtOnce checks that spans that overlap on one row are
@@ -226,7 +208,7 @@ func TestRowUsedTwiceAtOnce(t *testing.T) {
 	assert.Equal(t, "     "+bar(17, 28), lines[2], "1.5s to 2.5s: 16.5 and 27.5 round up")
 	assert.Equal(t, "solo "+bar(0, 11), lines[3])
 	assert.Contains(t, out, "at most 3 at once (first at 1.5s)")
-	checkGolden(t, "row_overlap", out)
+	timelinetest.Golden(t, "row_overlap", out)
 }
 
 // TestZeroDurationSpans checks a chart in which no time passed: every
@@ -242,7 +224,7 @@ func TestZeroDurationSpans(t *testing.T) {
 	out := render(t, spans, Options{Width: 40})
 	assert.Contains(t, out, "wall 0s (first start to last end), work 0s (3 spans)")
 	assert.Contains(t, out, "work/wall: none, no time passed; at most 3 at once")
-	checkGolden(t, "zero_duration", out)
+	timelinetest.Golden(t, "zero_duration", out)
 }
 
 // TestLongNamesAreTruncated checks that a long row name and a long label
@@ -262,7 +244,7 @@ func TestLongNamesAreTruncated(t *testing.T) {
 	for _, line := range strings.Split(out, "\n")[:3] {
 		assert.LessOrEqual(t, len([]rune(line)), 50, "line %q is wider than the chart", line)
 	}
-	checkGolden(t, "long_names", out)
+	timelinetest.Golden(t, "long_names", out)
 
 	ascii := render(t, spans, Options{Width: 50, ASCII: true})
 	assert.Contains(t, ascii, "a row whose name go~ |")
@@ -272,7 +254,7 @@ func TestLongNamesAreTruncated(t *testing.T) {
 func TestNoSpans(t *testing.T) {
 	out := render(t, nil, Options{})
 	assert.Equal(t, "no spans recorded\n", out)
-	checkGolden(t, "empty", out)
+	timelinetest.Golden(t, "empty", out)
 }
 
 // TestEveryLineHasTheWidth checks, for several widths, that every line of
@@ -296,7 +278,7 @@ func TestEveryLineHasTheWidth(t *testing.T) {
 // with nothing written.
 func TestMinimumWidth(t *testing.T) {
 	spans := record(t, limited(5, 3))
-	checkGolden(t, "min_width", render(t, spans, Options{Width: MinWidth}))
+	timelinetest.Golden(t, "min_width", render(t, spans, Options{Width: MinWidth}))
 
 	for _, width := range []int{MinWidth - 1, 1, -5, MaxWidth + 1} {
 		var out bytes.Buffer

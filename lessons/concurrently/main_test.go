@@ -4,21 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/trace"
 	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/concurrency-workbook/workbook/patterns/concurrently"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,8 +23,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with -unit 0, so that it is instant: every time
 // printed is 0s. Every line is always the same.
@@ -233,7 +228,7 @@ func TestTimeline(t *testing.T) {
 				}
 				checkSections(t, chart, tt.unit)
 				if tt.args == nil {
-					checkGolden(t, "concurrently-timeline", chart)
+					timelinetest.Golden(t, "concurrently-timeline", chart)
 				}
 			})
 		})
@@ -273,20 +268,6 @@ func checkSections(t *testing.T, chart string, unit time.Duration) {
 	assert.Equal(t, 29*unit/2, next, "the sections' longest calls add up to")
 }
 
-// checkGolden compares got with testdata/name.golden, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got)
-}
-
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
 // runtime's tracer cannot run in a bubble) and with -unit 0, so that it
 // takes no time, and checks the file: a Go execution trace in which, as
@@ -294,46 +275,24 @@ func checkGolden(t *testing.T, name, got string) {
 // each call a region of that task named after it, with its section logged
 // as its label. The lesson's output is unchanged.
 func TestTraceFlag(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("a trace is already being written (go test -trace)")
-	}
+	timelinetest.SkipIfTracing(t)
 	args := []string{"-unit", "0"}
 	var plain, out bytes.Buffer
 	require.NoError(t, run(t.Context(), &plain, args))
 	path := filepath.Join(t.TempDir(), "trace.out")
 	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
 	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
-	assert.False(t, trace.IsEnabled(), "run stopped the trace")
-
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Greater(t, len(data), 16)
-	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
-
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to parse the trace with:", err)
-	}
-	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
-	require.NoError(t, err)
-	childcheck.None(t)
-	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="concurrently"`).FindSubmatch(parsed)
-	require.NotNil(t, task, "no task named concurrently in\n%s", parsed)
-	id := string(task[1])
+	tr := timelinetest.ReadTrace(t, path)
+	id := tr.Task(t, "concurrently")
 	for n := 1; n <= 5; n++ {
-		row := fmt.Sprintf("do_something_%d", n)
-		assert.Regexp(t, `RegionBegin .*Task=`+id+` Type="`+row+`"`, string(parsed))
-		assert.Regexp(t, `RegionEnd .*Task=`+id+` Type="`+row+`"`, string(parsed))
-	}
-	for n := 1; n <= 5; n++ {
-		assert.Regexp(t, fmt.Sprintf(`Log .*Task=%s Category="label" Message="section %d"`, id, n),
-			string(parsed))
+		tr.AssertRegions(t, id, fmt.Sprintf("do_something_%d", n))
+		tr.AssertLabels(t, id, fmt.Sprintf("section %d", n))
 	}
 	// Each of the 11 calls logs its section, and the sections ran one
 	// after another.
 	var labels []string
-	for _, m := range regexp.MustCompile(`Message="(section \d)"`).FindAllSubmatch(parsed, -1) {
-		labels = append(labels, string(m[1]))
+	for _, m := range regexp.MustCompile(`Message="(section \d)"`).FindAllStringSubmatch(tr.Text(), -1) {
+		labels = append(labels, m[1])
 	}
 	assert.True(t, slices.IsSorted(labels), "sections logged out of order: %v", labels)
 	assert.Len(t, labels, 11, "calls logged")

@@ -3,28 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime/trace"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no sleep, so that it is instant: every time
 // printed is 0s. Every line is always the same: the gates in parts 1 and 2
@@ -225,25 +219,11 @@ func TestTimeline(t *testing.T) {
 				assert.Equal(t, len(rows), strings.Count(chart, "│\n"),
 					"rows in the chart: one line each, since no task overlaps itself")
 				if tt.workers == 4 {
-					checkGolden(t, "futures-timeline", chart)
+					timelinetest.Golden(t, "futures-timeline", chart)
 				}
 			})
 		})
 	}
-}
-
-// checkGolden compares got with testdata/name.golden, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got)
 }
 
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
@@ -254,43 +234,22 @@ func checkGolden(t *testing.T, name, got string) {
 // with what it computed logged as its label. The cancelled job 4 never
 // ran, so it has no region. The lesson's output is unchanged.
 func TestTraceFlag(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("a trace is already being written (go test -trace)")
-	}
+	timelinetest.SkipIfTracing(t)
 	args := []string{"-sleep", "0"}
 	var plain, out bytes.Buffer
 	require.NoError(t, run(t.Context(), &plain, args))
 	path := filepath.Join(t.TempDir(), "trace.out")
 	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
 	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
-	assert.False(t, trace.IsEnabled(), "run stopped the trace")
-
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Greater(t, len(data), 16)
-	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
-
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to parse the trace with:", err)
+	tr := timelinetest.ReadTrace(t, path)
+	id := tr.Task(t, "futures")
+	tr.AssertRegions(t, id, "future a", "future b", "future c", "job 0", "job 23",
+		"map call 1", "map call 12")
+	begun, _ := tr.Regions(id, "job 4")
+	assert.Zero(t, begun, "the cancelled job ran")
+	tr.AssertLabels(t, id, "add(1, 2)", "return 10", "add(23, 0.5)")
+	for n := 1; n <= 12; n++ {
+		begun, ended := tr.Regions(id, fmt.Sprintf("map call %d", n))
+		assert.Equal(t, [2]int{1, 1}, [2]int{begun, ended}, "map call %d: one region", n)
 	}
-	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
-	require.NoError(t, err)
-	childcheck.None(t)
-	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="futures"`).FindSubmatch(parsed)
-	require.NotNil(t, task, "no task named futures in\n%s", parsed)
-	id := string(task[1])
-	region := func(row string) string { return `RegionBegin .*Task=` + id + ` Type="` + row + `"` }
-	for _, row := range []string{"future a", "future b", "future c", "job 0", "job 23",
-		"map call 1", "map call 12"} {
-		assert.Regexp(t, region(row), string(parsed))
-		assert.Regexp(t, `RegionEnd .*Task=`+id+` Type="`+row+`"`, string(parsed))
-	}
-	assert.NotRegexp(t, region("job 4"), string(parsed), "the cancelled job ran")
-	for _, label := range []string{"add(1, 2)", "return 10", "add(23, 0.5)"} {
-		assert.Regexp(t, `Log .*Task=`+id+` Category="label" Message="`+regexp.QuoteMeta(label)+`"`,
-			string(parsed))
-	}
-	assert.Len(t, regexp.MustCompile(`Type="map call \d+"`).FindAll(parsed, -1), 24,
-		"map calls: a region begins and ends for each of the 12")
 }

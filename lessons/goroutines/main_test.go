@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/trace"
 	"slices"
 	"strings"
 	"testing"
@@ -17,14 +15,13 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no sleep and no timeout, so that it is
 // instant. The worker lines come in a different order on every run. It first
@@ -315,7 +312,7 @@ func TestTimeline(t *testing.T) {
 				assert.Regexp(t, fmt.Sprintf(`\nwaiter +wait for release +%s `,
 					regexp.QuoteMeta(sleep)), chart, "the waiter starts when the workers are done")
 				if tt.args == nil {
-					checkGolden(t, "goroutines-timeline", chart)
+					timelinetest.Golden(t, "goroutines-timeline", chart)
 				}
 			})
 		})
@@ -330,28 +327,12 @@ func flagValue(args []string, name string) string {
 	return ""
 }
 
-// checkGolden compares got with testdata/name.golden, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got)
-}
-
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
 // runtime's tracer cannot run in a bubble) and with no sleep, and checks
 // that the file is a Go execution trace and that the lesson printed what
 // it prints without the flag.
 func TestTraceFlag(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("a trace is already being written (go test -trace)")
-	}
+	timelinetest.SkipIfTracing(t)
 	require.NoError(t, settle())
 	path := filepath.Join(t.TempDir(), "trace.out")
 	var out bytes.Buffer
@@ -361,10 +342,9 @@ func TestTraceFlag(t *testing.T) {
 	assert.Contains(t, out.String(), "workers started: 3;")
 	assert.Contains(t, out.String(), "joined the waiter; alive: false\n")
 	assert.NotContains(t, out.String(), "\n\n", "-trace alone draws no chart")
-	assert.False(t, trace.IsEnabled(), "run stopped the trace")
 
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Greater(t, len(data), 16)
-	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
+	tr := timelinetest.ReadTrace(t, path)
+	id := tr.Task(t, "goroutines")
+	tr.AssertRegions(t, id, "worker 1", "worker 2", "worker 3", "waiter")
+	tr.AssertLabels(t, id, "simulated I/O", "wait for release")
 }

@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,8 +14,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -29,8 +26,6 @@ import (
 // synctest fail the test: a stage that does not stop cannot pass unnoticed.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no simulated work, so that it is instant.
 // Every line is the same on every run.
@@ -429,7 +424,7 @@ func TestTimeline(t *testing.T) {
 					}
 				}
 				if tt.workers == 1 {
-					checkGolden(t, "pipeline-timeline", chart)
+					timelinetest.Golden(t, "pipeline-timeline", chart)
 				}
 			})
 		})
@@ -485,20 +480,6 @@ func TestTimelineSpans(t *testing.T) {
 	})
 }
 
-// checkGolden compares got with testdata/name.golden, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got)
-}
-
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
 // runtime's tracer cannot run in a bubble), with one worker and no
 // simulated work, and checks the file: a Go execution trace in which, as
@@ -507,40 +488,21 @@ func checkGolden(t *testing.T, name, got string) {
 // worker's row, with the item logged as its label. The lesson's output
 // is unchanged.
 func TestTraceFlag(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("a trace is already being written (go test -trace)")
-	}
+	timelinetest.SkipIfTracing(t)
 	args := []string{"-n", "3", "-workers", "1", "-work", "0", "-take", "1", "-fail", "2"}
 	var plain, out bytes.Buffer
 	require.NoError(t, run(t.Context(), &plain, args))
 	path := filepath.Join(t.TempDir(), "trace.out")
 	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
 	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
-	assert.False(t, trace.IsEnabled(), "run stopped the trace")
-
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Greater(t, len(data), 16)
-	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
-
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to parse the trace with:", err)
-	}
-	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
-	require.NoError(t, err)
-	childcheck.None(t)
-	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="pipeline"`).FindSubmatch(parsed)
-	require.NotNil(t, task, "no task named pipeline in\n%s", parsed)
-	id := string(task[1])
+	tr := timelinetest.ReadTrace(t, path)
+	id := tr.Task(t, "pipeline")
 	for _, row := range []string{"fan-out square 1", "order square 1"} {
-		begins := regexp.MustCompile(`RegionBegin .*Task=` + id + ` Type="` + row + `"`)
-		ends := regexp.MustCompile(`RegionEnd .*Task=` + id + ` Type="` + row + `"`)
-		assert.Len(t, begins.FindAll(parsed, -1), 3, "regions begun on %s", row)
-		assert.Len(t, ends.FindAll(parsed, -1), 3, "regions ended on %s", row)
+		begun, ended := tr.Regions(id, row)
+		assert.Equal(t, 3, begun, "regions begun on %s", row)
+		assert.Equal(t, 3, ended, "regions ended on %s", row)
 	}
 	for n := 1; n <= 3; n++ {
-		label := regexp.MustCompile(fmt.Sprintf(`Log .*Task=%s Category="label" Message="item %d"`, id, n))
-		assert.Len(t, label.FindAll(parsed, -1), 2, "item %d logged, once per part", n)
+		assert.Equal(t, 2, tr.Labels(id, fmt.Sprintf("item %d", n)), "item %d logged, once per part", n)
 	}
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/trace"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -26,8 +25,6 @@ import (
 // synctest fail the test: a leak cannot pass unnoticed.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with instant consumers and a shutdown cancelled
 // before it starts, so that it takes no time and prints the same lines on
@@ -367,25 +364,11 @@ func TestTimeline(t *testing.T) {
 					}
 				}
 				if tt.args == nil {
-					checkGolden(t, "prodcons-timeline", chart)
+					timelinetest.Golden(t, "prodcons-timeline", chart)
 				}
 			})
 		})
 	}
-}
-
-// checkGolden compares got with testdata/name.golden, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got)
 }
 
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
@@ -394,19 +377,16 @@ func checkGolden(t *testing.T, name, got string) {
 // it prints without the flag (part 1 aside, whose sharing out of the items
 // varies outside fake time).
 func TestTraceFlag(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("a trace is already being written (go test -trace)")
-	}
+	timelinetest.SkipIfTracing(t)
 	path := filepath.Join(t.TempDir(), "trace.out")
 	var out bytes.Buffer
 	err := run(t.Context(), &out, []string{"-consume", "0", "-stop", "0", "-trace", path})
 	require.NoError(t, err)
 	assert.Contains(t, out.String(), "item k is sent when item k-2 is taken")
 	assert.Contains(t, out.String(), "error -0.499833\n")
-	assert.False(t, trace.IsEnabled(), "run stopped the trace")
 
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Greater(t, len(data), 16)
-	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
+	tr := timelinetest.ReadTrace(t, path)
+	id := tr.Task(t, "prodcons")
+	tr.AssertRegions(t, id, "producer", "consumer")
+	tr.AssertLabels(t, id, "send item 1", "item 1")
 }

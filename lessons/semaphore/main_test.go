@@ -3,13 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,8 +13,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -26,8 +22,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // Example runs the lesson with no sleep, so that it is instant: with
 // nothing to wait for, every download starts and is done within the first
@@ -506,30 +500,12 @@ func TestTimeline(t *testing.T) {
 					assert.Contains(t, chart, fmt.Sprintf("\ndownload %d ", id))
 				}
 				if tt.args == nil {
-					checkGolden(t, "semaphore-timeline", chart)
+					timelinetest.Golden(t, "semaphore-timeline", chart)
 				}
 			})
 		})
 	}
 }
-
-// checkGolden compares got with testdata/name.golden, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got)
-}
-
-// traceHeader is how a trace file starts: "go 1.26 trace" and three zero
-// bytes (the number is the trace format's Go version).
-var traceHeader = regexp.MustCompile(`^go 1\.\d\d trace\x00\x00\x00`)
 
 // TestTraceFlag runs the lesson with -trace (and no sleep, so that it
 // takes no time) and checks the file: a Go execution trace in which, as
@@ -537,38 +513,17 @@ var traceHeader = regexp.MustCompile(`^go 1\.\d\d trace\x00\x00\x00`)
 // each download a region of that task named after its row, with the way
 // logged as its label. The lesson's output is unchanged.
 func TestTraceFlag(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("a trace is already being written (go test -trace)")
-	}
+	timelinetest.SkipIfTracing(t)
 	args := []string{"-downloads", "4", "-limit", "2", "-sleep", "0"}
 	var plain, out bytes.Buffer
 	require.NoError(t, run(t.Context(), &plain, args))
 	path := filepath.Join(t.TempDir(), "trace.out")
 	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
 	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
-	assert.False(t, trace.IsEnabled(), "run stopped the trace")
-
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Greater(t, len(data), 16)
-	assert.Regexp(t, traceHeader, string(data[:16]))
-
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to parse the trace with:", err)
-	}
-	parsed, err := exec.CommandContext(t.Context(), goCmd, "tool", "trace", "-d=parsed", path).Output()
-	require.NoError(t, err)
-	childcheck.None(t)
-	task := regexp.MustCompile(`TaskBegin .* ID=(\d+) .*Type="semaphore"`).FindSubmatch(parsed)
-	require.NotNil(t, task, "no task named semaphore in\n%s", parsed)
-	id := string(task[1])
+	tr := timelinetest.ReadTrace(t, path)
+	id := tr.Task(t, "semaphore")
 	for n := 1; n <= 4; n++ {
-		row := fmt.Sprintf("download %d", n)
-		assert.Regexp(t, `RegionBegin .*Task=`+id+` Type="`+row+`"`, string(parsed))
-		assert.Regexp(t, `RegionEnd .*Task=`+id+` Type="`+row+`"`, string(parsed))
+		tr.AssertRegions(t, id, fmt.Sprintf("download %d", n))
 	}
-	for _, way := range []string{"channel", "weighted", "errgroup"} {
-		assert.Regexp(t, `Log .*Task=`+id+` Category="label" Message="`+way+`"`, string(parsed))
-	}
+	tr.AssertLabels(t, id, "channel", "weighted", "errgroup")
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/trace"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/readme"
+	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -384,19 +384,20 @@ func TestTimeline(t *testing.T) {
 // that the file is a Go execution trace and that the lesson printed what
 // it prints without the flag.
 func TestTraceFlag(t *testing.T) {
-	if trace.IsEnabled() {
-		t.Skip("a trace is already being written (go test -trace)")
-	}
+	timelinetest.SkipIfTracing(t)
 	args := []string{"-jobs", "4", "-workers", "2", "-sleep", "0"}
 	var plain, out bytes.Buffer
 	require.NoError(t, run(t.Context(), &plain, args))
 	path := filepath.Join(t.TempDir(), "trace.out")
 	require.NoError(t, run(t.Context(), &out, append(args, "-trace", path)))
 	assert.Equal(t, plain.String(), out.String(), "-trace alone prints nothing more")
-	assert.False(t, trace.IsEnabled(), "run stopped the trace")
 
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Greater(t, len(data), 16)
-	assert.Regexp(t, `^go 1\.\d\d trace\x00\x00\x00`, string(data[:16]))
+	tr := timelinetest.ReadTrace(t, path)
+	id := tr.Task(t, "workerpool")
+	for x := 1; x <= 4; x++ {
+		begun, ended := tr.Regions(id, fmt.Sprintf("job %d", x))
+		assert.Equal(t, 3, begun, "job %d: a region for each of the three ways", x)
+		assert.Equal(t, 3, ended, "job %d: regions ended", x)
+	}
+	tr.AssertLabels(t, id, "pool", "errgroup", "goroutine per job")
 }
