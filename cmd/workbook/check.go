@@ -20,14 +20,7 @@ const checkUsage = "usage: go run ./cmd/workbook check [-v] <exercise>"
 func (wb *workbook) check(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("check")
 	verbose := fs.Bool("v", false, "print the tests' full output")
-	name, err := parseOneName(fs, args, "check", checkUsage, wb.exercises())
-	if err != nil {
-		return err
-	}
-	if _, err := wb.findExercise(name); err != nil {
-		return err
-	}
-	root, err := wb.root()
+	name, root, err := wb.exerciseArg(fs, args, "check", checkUsage)
 	if err != nil {
 		return err
 	}

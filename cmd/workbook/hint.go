@@ -20,14 +20,7 @@ const hintUsage = "usage: go run ./cmd/workbook hint [-all] <exercise>"
 func (wb *workbook) hint(stdout io.Writer, args []string) error {
 	fs := newFlagSet("hint")
 	all := fs.Bool("all", false, "show every hint")
-	name, err := parseOneName(fs, args, "hint", hintUsage, wb.exercises())
-	if err != nil {
-		return err
-	}
-	if _, err := wb.findExercise(name); err != nil {
-		return err
-	}
-	root, err := wb.root()
+	name, root, err := wb.exerciseArg(fs, args, "hint", hintUsage)
 	if err != nil {
 		return err
 	}

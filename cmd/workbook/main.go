@@ -253,6 +253,25 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// exerciseArg parses args for the subcommand cmd, which takes flags and the
+// name of one exercise, and returns the name and the workbook's root. The
+// error says what is wrong: a bad flag or a missing name (a *usageError),
+// an unknown exercise (naming the closest), or no workbook found.
+func (wb *workbook) exerciseArg(fs *flag.FlagSet, args []string, cmd, usage string) (name, root string, err error) {
+	name, err = parseOneName(fs, args, cmd, usage, wb.exercises())
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := wb.findExercise(name); err != nil {
+		return "", "", err
+	}
+	root, err = wb.root()
+	if err != nil {
+		return "", "", err
+	}
+	return name, root, nil
+}
+
 // parseOneName parses args for the subcommand cmd, whose flags may come
 // before or after the one name it takes, and returns the name. choices
 // are the valid names, for the message when the name is missing.

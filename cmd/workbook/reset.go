@@ -43,14 +43,7 @@ const resetUsage = "usage: go run ./cmd/workbook reset [-yes] <exercise>"
 func (wb *workbook) reset(stdout io.Writer, args []string) error {
 	fset := newFlagSet("reset")
 	yes := fset.Bool("yes", false, "do not ask for confirmation")
-	name, err := parseOneName(fset, args, "reset", resetUsage, wb.exercises())
-	if err != nil {
-		return err
-	}
-	if _, err := wb.findExercise(name); err != nil {
-		return err
-	}
-	root, err := wb.root()
+	name, root, err := wb.exerciseArg(fset, args, "reset", resetUsage)
 	if err != nil {
 		return err
 	}

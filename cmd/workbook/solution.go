@@ -20,14 +20,7 @@ const solutionUsage = "usage: go run ./cmd/workbook solution [-force] <exercise>
 func (wb *workbook) solution(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fset := newFlagSet("solution")
 	force := fset.Bool("force", false, "show the solution even if your exercise does not pass yet (a spoiler)")
-	name, err := parseOneName(fset, args, "solution", solutionUsage, wb.exercises())
-	if err != nil {
-		return err
-	}
-	if _, err := wb.findExercise(name); err != nil {
-		return err
-	}
-	root, err := wb.root()
+	name, root, err := wb.exerciseArg(fset, args, "solution", solutionUsage)
 	if err != nil {
 		return err
 	}
