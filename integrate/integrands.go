@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/concurrency-workbook/workbook/internal/suggest"
 )
 
 //go:generate go run gen_kernels.go
@@ -81,41 +83,16 @@ func Lookup(name string) (Integrand, error) {
 		for j, in := range reg {
 			names[j] = in.Name
 		}
-		return Integrand{}, invalid("unknown integrand %q (did you mean %q? all: %s)",
-			name, closest(name, names), strings.Join(names, ", "))
+		return Integrand{}, unknown("integrand", name, "all", names)
 	}
 	return reg[i], nil
 }
 
-// closest returns the candidate with the smallest edit distance to name;
-// the first such one on a tie.
-func closest(name string, candidates []string) string {
-	best, bestD := "", math.MaxInt
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestD {
-			best, bestD = c, d
-		}
+// unknown is the error for a name that is not one of names: it names the
+// closest one if it looks like a typo of it, and lists them all.
+func unknown(kind, name, listed string, names []string) error {
+	if c := suggest.Closest(name, names); c != "" {
+		return invalid("unknown %s %q (did you mean %q? %s: %s)", kind, name, c, listed, strings.Join(names, ", "))
 	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return invalid("unknown %s %q (%s: %s)", kind, name, listed, strings.Join(names, ", "))
 }

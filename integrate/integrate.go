@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,8 +75,7 @@ func ParseRule(name string) (Rule, error) {
 		}
 		names = append(names, r.String())
 	}
-	return 0, invalid("unknown rule %q (did you mean %q? rules: %s)",
-		name, closest(name, names), strings.Join(names, ", "))
+	return 0, unknown("rule", name, "rules", names)
 }
 
 // A Problem is one integral to compute: ∫ f(x) dx from A to B with N

@@ -310,6 +310,10 @@ func TestLookupNamesTheClosestIntegrand(t *testing.T) {
 	_, err := Lookup("sine")
 	assert.ErrorIs(t, err, ErrInvalid)
 	assert.ErrorContains(t, err, `unknown integrand "sine" (did you mean "sin"?`)
+	_, err = Lookup("hyperbolic_tangent")
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.ErrorContains(t, err, `unknown integrand "hyperbolic_tangent" (all: x2, `,
+		"no suggestion for a name that resembles none")
 	for _, in := range Integrands() {
 		got, err := Lookup(in.Name)
 		require.NoError(t, err)

@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/catalog"
+	"github.com/concurrency-workbook/workbook/internal/suggest"
 )
 
 func main() {
@@ -175,7 +176,7 @@ func unknownCommand(cmd string) error {
 	msg := fmt.Sprintf("unknown command %q", cmd)
 	if strings.HasPrefix(cmd, "-") {
 		msg = fmt.Sprintf("unknown flag %q", cmd)
-	} else if c := catalog.Closest(cmd, commands); c != "" {
+	} else if c := suggest.Closest(cmd, commands); c != "" {
 		msg += fmt.Sprintf("; did you mean %q?", c)
 	}
 	return &usageError{msg, seeHelp}
@@ -219,7 +220,7 @@ func (wb *workbook) findLesson(name string) (catalog.Lesson, error) {
 		}
 		names = append(names, l.Name)
 	}
-	return catalog.Lesson{}, &catalog.UnknownError{Kind: "lesson", Name: name, Closest: catalog.Closest(name, names)}
+	return catalog.Lesson{}, &catalog.UnknownError{Kind: "lesson", Name: name, Closest: suggest.Closest(name, names)}
 }
 
 // findExercise returns the lesson that owns the named exercise, or a
@@ -231,7 +232,7 @@ func (wb *workbook) findExercise(name string) (catalog.Lesson, error) {
 			return l, nil
 		}
 	}
-	return catalog.Lesson{}, &catalog.UnknownError{Kind: "exercise", Name: name, Closest: catalog.Closest(name, wb.exercises())}
+	return catalog.Lesson{}, &catalog.UnknownError{Kind: "exercise", Name: name, Closest: suggest.Closest(name, wb.exercises())}
 }
 
 // exercises returns the exercise names in reading order.

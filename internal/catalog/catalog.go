@@ -15,6 +15,8 @@ package catalog
 import (
 	"fmt"
 	"slices"
+
+	"github.com/concurrency-workbook/workbook/internal/suggest"
 )
 
 // A Section groups lessons that teach related primitives.
@@ -275,43 +277,6 @@ func LessonNames() []string {
 	return names
 }
 
-// Closest returns the candidate nearest to name by edit distance, for
-// "did you mean" messages. It returns "" if no candidate is close enough to
-// be a plausible typo (more than half of name would have to change).
-func Closest(name string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		if d := distance(name, c); bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if bestDist < 0 || bestDist > max(len(name), 2)/2+1 {
-		return ""
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 // UnknownError reports a name that is not in the catalog.
 type UnknownError struct {
 	Kind    string // "lesson" or "exercise"
@@ -332,7 +297,7 @@ func FindLesson(name string) (Lesson, error) {
 	if l, ok := Lookup(name); ok {
 		return l, nil
 	}
-	return Lesson{}, &UnknownError{"lesson", name, Closest(name, LessonNames())}
+	return Lesson{}, &UnknownError{"lesson", name, suggest.Closest(name, LessonNames())}
 }
 
 // FindExercise returns the lesson that owns the named exercise, or an
@@ -343,5 +308,5 @@ func FindExercise(name string) (Lesson, error) {
 			return l, nil
 		}
 	}
-	return Lesson{}, &UnknownError{"exercise", name, Closest(name, Exercises())}
+	return Lesson{}, &UnknownError{"exercise", name, suggest.Closest(name, Exercises())}
 }

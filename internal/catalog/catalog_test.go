@@ -147,18 +147,6 @@ func TestFindSuggestsTheClosestName(t *testing.T) {
 	assert.Equal(t, "race", l.Exercise)
 }
 
-func TestDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"mutex", "mutex", 0},
-		{"mutx", "mutex", 1}, {"kitten", "sitting", 3},
-	} {
-		assert.Equal(t, c.want, distance(c.a, c.b), "distance(%q, %q)", c.a, c.b)
-	}
-}
-
 // `go build ./lessons/<name>` leaves a binary called <name> in the root;
 // .gitignore keeps every one of them out of commits.
 func TestGitignoreCoversLessonBinaries(t *testing.T) {
