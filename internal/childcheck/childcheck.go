@@ -113,9 +113,12 @@ func None(t testing.TB) {
 
 // VerifyTestMain runs the tests and then, if they passed, fails the binary
 // if any goroutine is left (goleak.Find, with opts) or any child process is
-// left (Leftover), printing what it found. It is goleak.VerifyTestMain plus
-// the check for child processes; call it last in TestMain, after the
-// helper-process branch that turns the test binary into a worker:
+// left (Leftover), printing what it found. Passed or not, it then kills and
+// reaps every child process left (Reap), so that even code under test that
+// leaks children leaves nothing running and no zombie once the binary
+// exits. It is goleak.VerifyTestMain plus the check for child processes;
+// call it last in TestMain, after the helper-process branch that turns the
+// test binary into a worker:
 //
 //	func TestMain(m *testing.M) {
 //		if os.Getenv(workerEnv) == "1" {
@@ -130,6 +133,7 @@ func VerifyTestMain(m *testing.M, opts ...goleak.Option) {
 // verify is VerifyTestMain after m.Run: it returns the exit code for the
 // tests' code, reporting leaks to w.
 func verify(code int, w io.Writer, opts ...goleak.Option) int {
+	defer Reap()
 	if code != 0 {
 		return code // the tests failed: leaks are likely and beside the point
 	}

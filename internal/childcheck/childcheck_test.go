@@ -165,11 +165,36 @@ func TestVerify(t *testing.T) {
 		}
 		var out strings.Builder
 		cmd, stdin := startChild(t)
+		defer stdin.Close()
 		code := verify(0, &out, before, goleak.IgnoreCurrent())
-		require.NoError(t, stdin.Close())
-		require.NoError(t, cmd.Wait())
 		assert.Equal(t, 1, code)
 		assert.Contains(t, out.String(),
 			fmt.Sprintf("childcheck: child process left behind: pid %d", cmd.Process.Pid))
+		kids, err := Children()
+		require.NoError(t, err)
+		assert.Empty(t, kids, "verify reaped the child it reported")
 	})
+}
+
+// TestReap leaves a running child and a zombie, and checks that Reap
+// kills and waits for both: the process table holds neither afterwards.
+func TestReap(t *testing.T) {
+	if _, err := Children(); err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	running, stdin := startChild(t)
+	defer stdin.Close()
+	zombie, zstdin := startChild(t)
+	require.NoError(t, zstdin.Close())
+	if err := waitExitedNoReap(zombie.Process.Pid); err != nil {
+		t.Skipf("cannot wait without reaping here: %v", err)
+	}
+
+	got := Reap()
+	assert.ElementsMatch(t, []int{running.Process.Pid, zombie.Process.Pid}, pids(got))
+	kids, err := Children()
+	require.NoError(t, err)
+	assert.Empty(t, kids, "nothing left after Reap")
+	assert.Error(t, running.Wait(), "the running child was killed and reaped by Reap")
+	assert.Empty(t, Reap(), "a second Reap finds nothing")
 }
