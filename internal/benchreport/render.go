@@ -115,7 +115,7 @@ func writeIntegrateRun(ctx context.Context, w io.Writer) error {
 }
 
 // accuracyCommand prints integrate/README.md's accuracy table.
-var accuracyCommand = []string{"test", "./integrate", "-run", "TestPrintAccuracyTable", "-count", "1", "-v", "-args", "-accuracy"}
+var accuracyCommand = []string{"test", "./integrate", "-run", "TestAccuracyTable", "-count", "1", "-v", "-args", "-accuracy"}
 
 // writeAccuracy runs the accuracy table's generator and pastes the table.
 func writeAccuracy(ctx context.Context, w io.Writer) error {
