@@ -317,7 +317,11 @@ func TestLargeOutput(t *testing.T) {
 // when 3 are waiting (or when all 10 have started), so that the limit is
 // reached. Each time a command starts, the test counts this process's
 // child processes: every command RunAll has started and not yet waited
-// for. It must never be more than 3, and must reach 3.
+// for. It must never be more than 3, and must reach 3. Correct code can
+// never fail this. Code that ignores the limit fails once a fourth command
+// has started before the test lets the first one go; that is a race the
+// test does not control, but such code starts its commands within a
+// millisecond of each other, and each takes longer to reach the gate.
 func TestAtMostLimitAtOnce(t *testing.T) {
 	const limit, n = 3, 10
 	exe := tool(t)
