@@ -320,8 +320,9 @@ func TestLargeOutput(t *testing.T) {
 // for. It must never be more than 3, and must reach 3. Correct code can
 // never fail this. Code that ignores the limit fails once a fourth command
 // has started before the test lets the first one go; that is a race the
-// test does not control, but such code starts its commands within a
-// millisecond of each other, and each takes longer to reach the gate.
+// test does not control, but such code starts all ten commands at once,
+// and a command (a Go program starting up) takes milliseconds to reach
+// the gate.
 func TestAtMostLimitAtOnce(t *testing.T) {
 	const limit, n = 3, 10
 	exe := tool(t)
