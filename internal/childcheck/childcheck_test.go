@@ -165,7 +165,10 @@ func TestVerify(t *testing.T) {
 		}
 		var out strings.Builder
 		cmd, stdin := startChild(t)
-		defer stdin.Close()
+		defer func() { // had verify not reaped it: end it, and reap it
+			stdin.Close()
+			_ = cmd.Wait()
+		}()
 		code := verify(0, &out, before, goleak.IgnoreCurrent())
 		assert.Equal(t, 1, code)
 		assert.Contains(t, out.String(),
@@ -183,7 +186,6 @@ func TestReap(t *testing.T) {
 		t.Skipf("no /proc here: %v", err)
 	}
 	running, stdin := startChild(t)
-	defer stdin.Close()
 	zombie, zstdin := startChild(t)
 	require.NoError(t, zstdin.Close())
 	if err := waitExitedNoReap(zombie.Process.Pid); err != nil {
@@ -195,6 +197,9 @@ func TestReap(t *testing.T) {
 	kids, err := Children()
 	require.NoError(t, err)
 	assert.Empty(t, kids, "nothing left after Reap")
+	// Had Reap left it running, closing its stdin would end it normally
+	// and Wait would reap it and return nil.
+	require.NoError(t, stdin.Close())
 	assert.Error(t, running.Wait(), "the running child was killed and reaped by Reap")
 	assert.Empty(t, Reap(), "a second Reap finds nothing")
 }

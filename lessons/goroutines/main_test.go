@@ -329,8 +329,10 @@ func flagValue(args []string, name string) string {
 
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
 // runtime's tracer cannot run in a bubble) and with no sleep, and checks
-// that the file is a Go execution trace and that the lesson printed what
-// it prints without the flag.
+// that the lesson printed what it prints without the flag, and the file:
+// a Go execution trace in which, as go tool trace -d=parsed shows, the run
+// is a task named goroutines, each worker and the waiter a region of that
+// task named after its row, with its label logged.
 func TestTraceFlag(t *testing.T) {
 	timelinetest.SkipIfTracing(t)
 	require.NoError(t, settle())

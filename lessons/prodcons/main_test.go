@@ -373,9 +373,10 @@ func TestTimeline(t *testing.T) {
 
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
 // runtime's tracer cannot run in a bubble) and with no waiting, and checks
-// that the file is a Go execution trace and that the lesson printed what
-// it prints without the flag (part 1 aside, whose sharing out of the items
-// varies outside fake time).
+// that the lesson printed what it prints without the flag (part 1 aside,
+// whose sharing out of the items varies outside fake time), and the file:
+// a Go execution trace in which the run is a task named prodcons, with
+// regions on the rows producer and consumer and their items logged.
 func TestTraceFlag(t *testing.T) {
 	timelinetest.SkipIfTracing(t)
 	path := filepath.Join(t.TempDir(), "trace.out")

@@ -381,8 +381,10 @@ func TestTimeline(t *testing.T) {
 
 // TestTraceFlag runs the lesson with -trace, outside synctest (the
 // runtime's tracer cannot run in a bubble) and with no sleep, and checks
-// that the file is a Go execution trace and that the lesson printed what
-// it prints without the flag.
+// that the lesson printed what it prints without the flag, and the file:
+// a Go execution trace in which the run is a task named workerpool and
+// each job a region named after it, once for each of the three ways, with
+// the way logged as its label.
 func TestTraceFlag(t *testing.T) {
 	timelinetest.SkipIfTracing(t)
 	args := []string{"-jobs", "4", "-workers", "2", "-sleep", "0"}
