@@ -84,8 +84,10 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	// -timeline and -trace; without them obs is nil and records nothing.
 	// The chart rounds its times to a tenth of the shorter of -sleep and
 	// -timeout: starting and joining goroutines takes microseconds, which
-	// would only be noise, and a real run then draws the same chart as in
-	// fake time.
+	// would only be noise. The chart's shape is then the same on every
+	// run, and an idle machine draws the figures the tests get in fake
+	// time; under load, timers fire late and the figures drift (a 3s bar
+	// can come out 3.1s).
 	cfg.show.Round = cmp.Or(min(cfg.sleep, cfg.timeout)/10, 100*time.Millisecond)
 	ctx, obs, err := cfg.show.Start(ctx, "goroutines")
 	if err != nil {
@@ -117,8 +119,9 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	}
 
 	// We print how many more goroutines there are than before we started,
-	// not how many there are: the runtime, signal.NotifyContext and, under
-	// go test, the test runner have goroutines of their own. Note that the
+	// not how many there are: the count includes goroutines we did not
+	// start, main's, signal.NotifyContext's and, under go test, the test
+	// runner's (the runtime's own are not counted). Note that the
 	// count is a snapshot, for diagnostics only (a count that keeps
 	// growing is a leak): goroutines start and end while we look.
 	logger.Printf("workers started: %d; runtime.NumGoroutine() rose by %d",
