@@ -219,7 +219,7 @@ func Lessons() []Lesson {
 			Section:   "processes",
 			Primitive: "runtime.GOMAXPROCS, runtime.NumCPU, goroutines vs processes",
 			Python:    "the GIL: threads for I/O, multiprocessing for CPU",
-			Exercise:  "",
+			Exercise:  "parallelism",
 		},
 		{
 			Name:      "integrate",
