@@ -11,8 +11,6 @@ import (
 	"strings"
 )
 
-const hintUsage = "usage: go run ./cmd/workbook hint [-all] <exercise>"
-
 // hint prints the next hint of an exercise: the first time hint 1, then
 // hint 2, and so on, remembering in the progress file how many the student
 // has seen; with -all, every hint. The hints are exercises/<name>/hints.md
@@ -20,7 +18,7 @@ const hintUsage = "usage: go run ./cmd/workbook hint [-all] <exercise>"
 func (wb *workbook) hint(stdout io.Writer, args []string) error {
 	fs := newFlagSet("hint")
 	all := fs.Bool("all", false, "show every hint")
-	name, root, err := wb.exerciseArg(fs, args, "hint", hintUsage)
+	name, root, err := wb.exerciseArg(fs, args, "hint")
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,6 @@ import (
 	"time"
 )
 
-const runUsage = "usage: go run ./cmd/workbook run [-race] <lesson> [flags for the lesson...]"
-
 // interruptGrace is how long a lesson may take to finish after we pass it
 // an interrupt before we kill it: time to print its last lines.
 const interruptGrace = 5 * time.Second
@@ -33,10 +31,10 @@ func (wb *workbook) runLesson(ctx context.Context, stdout, stderr io.Writer, arg
 	fs := newFlagSet("run")
 	race := fs.Bool("race", false, "build the lesson with the race detector")
 	if err := fs.Parse(args); err != nil { // stops at the lesson's name
-		return &usageError{err.Error(), runUsage}
+		return &usageError{err.Error(), lookup("run").usage()}
 	}
 	if fs.NArg() == 0 {
-		return &usageError{"run needs the name of a lesson (see: go run ./cmd/workbook list)", runUsage}
+		return &usageError{"run needs the name of a lesson (see: go run ./cmd/workbook list)", lookup("run").usage()}
 	}
 	l, err := wb.findLesson(fs.Arg(0))
 	if err != nil {

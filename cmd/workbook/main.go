@@ -43,6 +43,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -89,68 +90,138 @@ type workbook struct {
 	debounce time.Duration          // how long watch waits for a burst of file events to end
 }
 
-// commands are the subcommands, for usage and "did you mean" messages.
-var commands = []string{"progress", "list", "run", "check", "watch", "hint", "verify", "reset", "solution", "help"}
+// A command is one subcommand. The table of commands drives dispatch, the
+// usage text and "help <command>", as cmd/go's base.Command does, so that
+// no command is described in two places.
+type command struct {
+	name  string // what the student types
+	args  string // its flags and arguments, for usage lines
+	short string // one line: what it does
+	long  string // a paragraph for "help <command>"
+	run   func(wb *workbook, ctx context.Context, stdout, stderr io.Writer, args []string) error
+}
 
-const usage = `Workbook is the student's command line for the Go concurrency workbook.
+// usage is the command's usage line.
+func (c *command) usage() string {
+	return strings.TrimRight("usage: go run ./cmd/workbook "+c.name+" "+c.args, " ")
+}
 
-Usage:
+// commands returns the subcommands, in the order help lists them.
+func commands() []*command {
+	return []*command{
+		{name: "progress", short: "where you are and what to do next (the default)",
+			long: "Shows every lesson in reading order with its exercise's state (not started,\nfailing, passing), a count per section, and the next step. Only exercises you\nchanged since their last test are tested; a stub you have not touched is \"not\nstarted\" without a test.",
+			run:  (*workbook).progress},
+		{name: "list", short: "the lessons in reading order, with their Python counterparts",
+			run: func(wb *workbook, _ context.Context, stdout, _ io.Writer, args []string) error {
+				return wb.list(stdout, args)
+			}},
+		{name: "run", args: "[-race] <lesson> [flags...]", short: "build and run lessons/<lesson> with its flags",
+			long: "Builds the lesson (with the race detector after -race) and runs it with the\nflags after its name. Ctrl-C reaches the lesson; the exit code is the lesson's.",
+			run:  (*workbook).runLesson},
+		{name: "check", args: "[-v] <exercise>", short: "vet and test an exercise under the race detector; explain the result",
+			long: "Runs go vet's checks and the exercise's tests under the race detector and says\nwhat went wrong in plain words: each failing test's message and file:line, and\nwhere your code raced, hung, leaked a goroutine or crashed. A test that runs for\nmore than 5s is stopped as hung. -v adds everything the tests printed. Name the\nexercise as mutex, exercises/mutex, ./exercises/mutex/ or, inside its folder, \".\".",
+			run:  (*workbook).check},
+		{name: "watch", args: "[<exercise>]", short: "re-check on every save; move on when it passes",
+			run: (*workbook).watch},
+		{name: "hint", args: "[-all] <exercise>", short: "the next hint, one more per call",
+			run: func(wb *workbook, _ context.Context, stdout, _ io.Writer, args []string) error {
+				return wb.hint(stdout, args)
+			}},
+		{name: "verify", short: "test every exercise, then a table",
+			run: (*workbook).verify},
+		{name: "reset", args: "[-yes] <exercise>", short: "restore the exercise's stub",
+			run: func(wb *workbook, _ context.Context, stdout, _ io.Writer, args []string) error {
+				return wb.reset(stdout, args)
+			}},
+		{name: "solution", args: "[-force] <exercise>", short: "the reference solution and its notes, once yours passes",
+			run: (*workbook).solution},
+		{name: "help", args: "[<command>]", short: "this text, or more about one command",
+			run: func(_ *workbook, _ context.Context, stdout, _ io.Writer, args []string) error {
+				return help(stdout, args)
+			}},
+	}
+}
 
-	go run ./cmd/workbook                        where you are and what to do next
-	go run ./cmd/workbook progress               the same
-	go run ./cmd/workbook list                   the lessons in reading order
-	go run ./cmd/workbook run [-race] <lesson> [flags...]
-	                                             build and run lessons/<lesson>
-	go run ./cmd/workbook check [-v] <exercise>  test exercises/<exercise> under
-	                                             the race detector and explain
-	                                             the result (-v: full output)
-	go run ./cmd/workbook watch [<exercise>]     re-check the exercise on every
-	                                             save; move on when it passes
-	go run ./cmd/workbook hint [-all] <exercise> the next hint, one more per call
-	go run ./cmd/workbook verify                 test every exercise, then a table
-	go run ./cmd/workbook reset [-yes] <exercise>
-	                                             restore the exercise's stub
-	go run ./cmd/workbook solution [-force] <exercise>
-	                                             the reference solution and its
-	                                             notes, once your exercise passes
-	go run ./cmd/workbook help                   this text
+// lookup returns the named command, or nil.
+func lookup(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
 
+// commandNames returns the names of the commands.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// usageText is the whole usage, made from the command table.
+func usageText() string {
+	var b strings.Builder
+	b.WriteString("Workbook is the student's command line for the Go concurrency workbook.\n\nUsage:\n\n")
+	b.WriteString("\tgo run ./cmd/workbook                               where you are and what to do next\n")
+	for _, c := range commands() {
+		left := c.name
+		if c.args != "" {
+			left += " " + c.args
+		}
+		if len(left) > 29 {
+			fmt.Fprintf(&b, "\tgo run ./cmd/workbook %s\n\t%51s %s\n", left, "", c.short)
+		} else {
+			fmt.Fprintf(&b, "\tgo run ./cmd/workbook %-29s %s\n", left, c.short)
+		}
+	}
+	b.WriteString(`
 Progress comes from running the tests: an exercise is done when its tests
 pass under the race detector. Results are cached (in .workbook/) by a hash
 of the exercise's files, so only what you changed is tested again.
-`
+Run "go run ./cmd/workbook help <command>" for more about a command.
+`)
+	return b.String()
+}
 
-// run runs the subcommand named by args[0] (the status with no arguments)
+// help prints the usage, or one command's usage and description.
+func help(stdout io.Writer, args []string) error {
+	switch len(args) {
+	case 0:
+		fmt.Fprint(stdout, usageText())
+		return nil
+	case 1:
+		c := lookup(args[0])
+		if c == nil {
+			return unknownCommand(args[0])
+		}
+		fmt.Fprintf(stdout, "%s\n\n%s.\n", c.usage(), strings.ToUpper(c.short[:1])+c.short[1:])
+		if c.long != "" {
+			fmt.Fprintf(stdout, "\n%s\n", c.long)
+		}
+		return nil
+	}
+	return &usageError{fmt.Sprintf("help takes at most one command; got %q", args), lookup("help").usage()}
+}
+
+// run runs the subcommand named by args[0] (progress with no arguments)
 // and turns its error into a message on stderr and an exit code.
 func (wb *workbook) run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
+	name, rest := "progress", args
+	if len(args) > 0 {
+		name, rest = args[0], args[1:]
+	}
+	if name == "-h" || name == "-help" || name == "--help" {
+		name = "help"
+	}
 	var err error
-	if len(args) == 0 {
-		err = wb.progress(ctx, stdout, stderr, nil)
+	if c := lookup(name); c != nil {
+		err = c.run(wb, ctx, stdout, stderr, rest)
 	} else {
-		switch cmd, rest := args[0], args[1:]; cmd {
-		case "progress":
-			err = wb.progress(ctx, stdout, stderr, rest)
-		case "watch":
-			err = wb.watch(ctx, stdout, stderr, rest)
-		case "hint":
-			err = wb.hint(stdout, rest)
-		case "verify":
-			err = wb.verify(ctx, stdout, stderr, rest)
-		case "reset":
-			err = wb.reset(stdout, rest)
-		case "solution":
-			err = wb.solution(ctx, stdout, stderr, rest)
-		case "list":
-			err = wb.list(stdout, rest)
-		case "run":
-			err = wb.runLesson(ctx, stdout, stderr, rest)
-		case "check":
-			err = wb.check(ctx, stdout, stderr, rest)
-		case "help", "-h", "-help", "--help":
-			fmt.Fprint(stdout, usage)
-		default:
-			err = unknownCommand(cmd)
-		}
+		err = unknownCommand(name)
 	}
 	return exitStatus(ctx, stderr, err)
 }
@@ -176,7 +247,7 @@ func unknownCommand(cmd string) error {
 	msg := fmt.Sprintf("unknown command %q", cmd)
 	if strings.HasPrefix(cmd, "-") {
 		msg = fmt.Sprintf("unknown flag %q", cmd)
-	} else if c := suggest.Closest(cmd, commands); c != "" {
+	} else if c := suggest.Closest(cmd, commandNames()); c != "" {
 		msg += fmt.Sprintf("; did you mean %q?", c)
 	}
 	return &usageError{msg, seeHelp}
@@ -223,16 +294,47 @@ func (wb *workbook) findLesson(name string) (catalog.Lesson, error) {
 	return catalog.Lesson{}, &catalog.UnknownError{Kind: "lesson", Name: name, Closest: suggest.Closest(name, names)}
 }
 
-// findExercise returns the lesson that owns the named exercise, or a
-// *catalog.UnknownError naming the closest exercise, as
-// catalog.FindExercise does for the catalog.
+// findExercise returns the lesson that owns the named exercise, or an
+// error saying what is wrong: a lesson that has no exercise, or an unknown
+// name (a *catalog.UnknownError naming the closest exercise).
 func (wb *workbook) findExercise(name string) (catalog.Lesson, error) {
 	for _, l := range wb.lessons {
 		if l.Exercise != "" && l.Exercise == name {
 			return l, nil
 		}
 	}
+	for _, l := range wb.lessons {
+		if l.Name == name {
+			if l.Exercise == "" {
+				return catalog.Lesson{}, &usageError{fmt.Sprintf("the lesson %s has no exercise", name),
+					"The exercises are: " + strings.Join(wb.exercises(), ", ") + "."}
+			}
+			return l, nil // a lesson's name for its exercise
+		}
+	}
 	return catalog.Lesson{}, &catalog.UnknownError{Kind: "exercise", Name: name, Closest: suggest.Closest(name, wb.exercises())}
+}
+
+// exerciseName turns what a student may type for an exercise into its
+// name: "mutex", "Mutex", "exercises/mutex", "./exercises/mutex/" (what
+// tab completion gives), "exercises/mutex/mutex.go", "solutions/mutex",
+// or "." and other paths relative to the working directory, such as from
+// inside exercises/mutex. A name that is none of these comes back as it
+// was given, lower-cased, for findExercise to judge.
+func (wb *workbook) exerciseName(arg, root string) string {
+	p := filepath.ToSlash(filepath.Clean(arg))
+	if root != "" && (p == "." || p == ".." || strings.HasPrefix(p, "../") || filepath.IsAbs(arg)) {
+		if abs, err := filepath.Abs(arg); err == nil {
+			if rel, err := filepath.Rel(root, abs); err == nil {
+				p = filepath.ToSlash(rel)
+			}
+		}
+	}
+	parts := strings.Split(p, "/")
+	if len(parts) >= 2 && (parts[0] == "exercises" || parts[0] == "solutions" || parts[0] == "lessons") {
+		p = parts[1]
+	}
+	return strings.ToLower(p)
 }
 
 // exercises returns the exercise names in reading order.
@@ -254,23 +356,26 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// exerciseArg parses args for the subcommand cmd, which takes flags and the
-// name of one exercise, and returns the name and the workbook's root. The
-// error says what is wrong: a bad flag or a missing name (a *usageError),
-// an unknown exercise (naming the closest), or no workbook found.
-func (wb *workbook) exerciseArg(fs *flag.FlagSet, args []string, cmd, usage string) (name, root string, err error) {
-	name, err = parseOneName(fs, args, cmd, usage, wb.exercises())
+// exerciseArg parses args for the subcommand cmd, which takes flags and
+// the name of one exercise, and returns the exercise's name and the
+// workbook's root. The error says what is wrong: a bad flag or a missing
+// name (a *usageError), an unknown exercise (naming the closest), or no
+// workbook found.
+func (wb *workbook) exerciseArg(fs *flag.FlagSet, args []string, cmd string) (name, root string, err error) {
+	usage := lookup(cmd).usage()
+	arg, err := parseOneName(fs, args, cmd, usage, wb.exercises())
 	if err != nil {
 		return "", "", err
 	}
-	if _, err := wb.findExercise(name); err != nil {
-		return "", "", err
-	}
-	root, err = wb.root()
+	root, rootErr := wb.root()
+	l, err := wb.findExercise(wb.exerciseName(arg, root))
 	if err != nil {
 		return "", "", err
 	}
-	return name, root, nil
+	if rootErr != nil {
+		return "", "", rootErr
+	}
+	return l.Exercise, root, nil
 }
 
 // parseOneName parses args for the subcommand cmd, whose flags may come

@@ -52,7 +52,7 @@ func TestHelpPrintsUsage(t *testing.T) {
 		t.Run(arg, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			assert.Equal(t, 0, run(t.Context(), &stdout, &stderr, []string{arg}))
-			assert.Equal(t, usage, stdout.String())
+			assert.Equal(t, usageText(), stdout.String())
 			assert.Empty(t, stderr.String())
 		})
 	}

@@ -4,13 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path"
-	"slices"
-	"strings"
 
-	"github.com/concurrency-workbook/workbook/internal/exercise"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/sync/errgroup"
 )
@@ -33,13 +27,6 @@ func (s state) String() string {
 // -race" keeps about a core busy.
 const parallelTests = 2
 
-// raceMissing explains, once per command, why tests run without -race.
-const raceMissing = `Note: the race detector is not available here: it needs cgo and a C compiler.
-Install one (Debian or Ubuntu: sudo apt install gcc; Fedora: sudo dnf install gcc;
-macOS: xcode-select --install; Windows: gcc from MSYS2 or TDM-GCC, on your PATH)
-and leave CGO_ENABLED unset or 1. Until then the tests run without -race, and a
-pass is unverified for data races.`
-
 // progress prints the reading order with the state of every exercise, a
 // count per section and overall, and the next step to take. An exercise
 // whose files are unchanged since it was last tested is not tested again
@@ -52,17 +39,18 @@ func (wb *workbook) progress(ctx context.Context, stdout, stderr io.Writer, args
 	if err != nil {
 		return err
 	}
-	prog := loadProgress(root)
-	states, results, err := wb.states(ctx, stderr, root, prog)
+	gr := wb.grader(root, stderr)
+	gr.announce(ctx)
+	grades, err := wb.gradeAll(ctx, stderr, gr)
 	if err != nil {
 		return err
 	}
-	if err := prog.save(root); err != nil {
+	if err := gr.save(); err != nil {
 		fmt.Fprintf(stderr, "workbook: could not save progress (it will be re-tested next time): %v\n", err)
 	}
 
 	out := uiFor(stdout)
-	done, total, next, withoutRace := 0, 0, -1, false
+	done, total, next := 0, 0, -1
 	perSection := make(map[string][2]int) // section name: passing, exercises
 	whats := make([]string, len(wb.lessons))
 	whatWidth := 0
@@ -72,18 +60,20 @@ func (wb *workbook) progress(ctx context.Context, stdout, stderr io.Writer, args
 			total++
 			c := perSection[l.Section]
 			c[1]++
-			if states[i] == passing {
+			if grades[i].state == passing {
 				done++
 				c[0]++
 			} else if next < 0 {
 				next = i
 			}
 			perSection[l.Section] = c
-			whats[i] = states[i].String()
+			whats[i] = grades[i].state.String()
+			if grades[i].state == passing && !grades[i].race {
+				whats[i] += " (not checked for races)"
+			}
 			if l.Exercise != l.Name {
 				whats[i] += " (" + l.Exercise + ")"
 			}
-			withoutRace = withoutRace || !results[i].Race
 		}
 		whatWidth = max(whatWidth, len(whats[i]))
 	}
@@ -112,18 +102,14 @@ func (wb *workbook) progress(ctx context.Context, stdout, stderr io.Writer, args
 		switch {
 		case l.Exercise == "":
 			what = out.dim(what)
-		case states[i] == passing:
+		case grades[i].state == passing:
 			what = out.good(what)
-		case states[i] == failing:
+		case grades[i].state == failing:
 			what = out.bad(what)
 		}
 		fmt.Fprintf(stdout, "%3d. %-*s  %s  %s\n", i+1, nameWidth, l.Name, what, l.Title)
 	}
 	fmt.Fprintln(stdout)
-	if withoutRace {
-		fmt.Fprintln(stdout, raceMissing)
-		fmt.Fprintln(stdout)
-	}
 	switch {
 	case next >= 0:
 		l := wb.lessons[next]
@@ -138,75 +124,47 @@ func (wb *workbook) progress(ctx context.Context, stdout, stderr io.Writer, args
 	return nil
 }
 
-// states returns the state and last result of every lesson's exercise
-// (zero for a lesson without one), testing those whose files changed since
-// the cached result and recording the new results in prog.
-func (wb *workbook) states(ctx context.Context, stderr io.Writer, root string, prog *progressFile) ([]state, []cachedResult, error) {
-	states := make([]state, len(wb.lessons))
-	results := make([]cachedResult, len(wb.lessons))
-	hashes := make([]string, len(wb.lessons))
+// gradeAll grades every lesson's exercise (a zero grade for a lesson
+// without one). An exercise that is still its stub is not tested, and
+// neither is one whose files have not changed since its last test; the
+// others are tested two at a time, with a bar on a terminal.
+func (wb *workbook) gradeAll(ctx context.Context, stderr io.Writer, gr *grader) ([]grade, error) {
+	grades := make([]grade, len(wb.lessons))
 	var stale []int // lessons whose exercise must be tested
 	for i, l := range wb.lessons {
 		if l.Exercise == "" {
 			continue
 		}
-		if _, err := os.Stat(fromSlash(root, path.Join("exercises", l.Exercise))); err != nil {
-			states[i], results[i] = missing, cachedResult{Race: true}
-			continue
+		g, ok := gr.known(ctx, l.Exercise)
+		if !ok {
+			stale = append(stale, i)
 		}
-		h, err := exerciseHash(root, l.Exercise)
-		if err != nil {
-			return nil, nil, err
-		}
-		hashes[i] = h
-		if c, ok := prog.Results[l.Exercise]; ok && c.Hash == h {
-			results[i] = c
-			continue
-		}
-		stale = append(stale, i)
+		grades[i] = g
 	}
-
-	if len(stale) > 0 {
-		bar := newBar(stderr, len(stale), "testing "+plural(len(stale), "exercise"))
-		// Each goroutine writes only its own lesson's entries, and g.Wait
-		// returns after every goroutine has: the reads after it see the
-		// writes.
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(parallelTests)
-		for _, i := range stale {
-			name := wb.lessons[i].Exercise
-			g.Go(func() error {
-				r, race, err := testExercise(gctx, root, name)
-				if err != nil {
-					return fmt.Errorf("testing exercises/%s: %w", name, err)
-				}
-				results[i] = cachedResult{Hash: hashes[i], Passed: r.Passed, Race: race, Verdict: shortVerdict(r)}
-				bar.add()
-				return nil
-			})
-		}
-		err := g.Wait()
-		bar.finish()
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, i := range stale {
-			prog.Results[wb.lessons[i].Exercise] = results[i]
-		}
+	if len(stale) == 0 {
+		return grades, nil
 	}
-
-	for i, l := range wb.lessons {
-		switch {
-		case l.Exercise == "" || states[i] == missing:
-		case results[i].Passed:
-			states[i] = passing
-		case unchanged(ctx, root, path.Join("exercises", l.Exercise)):
-			states[i] = notStarted
-		default:
-			states[i] = failing
-		}
+	bar := newBar(stderr, len(stale), "testing "+plural(len(stale), "exercise"))
+	// Each goroutine writes only its own lesson's grade, and g.Wait
+	// returns after every goroutine has: the reads after it see the
+	// writes.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallelTests)
+	for _, i := range stale {
+		name := wb.lessons[i].Exercise
+		g.Go(func() error {
+			defer bar.add()
+			gd, err := gr.test(gctx, name, gradeOpts{})
+			if err != nil {
+				return fmt.Errorf("testing exercises/%s: %w", name, err)
+			}
+			grades[i] = gd
+			return nil
+		})
 	}
-	return states, results, nil
+	err := g.Wait()
+	bar.finish()
+	return grades, err
 }
 
 // A bar shows how many of a known number of steps are done: a progress
@@ -241,61 +199,4 @@ func (b *bar) finish() {
 	if b.pb != nil {
 		b.pb.Finish()
 	}
-}
-
-// shortVerdict names the outcome of a test run in a few words, for tables
-// and for watch: "pass", "data race", "deadlock or hang", "2 tests fail".
-func shortVerdict(r exercise.Result) string {
-	var parts []string
-	switch {
-	case r.Passed:
-		return "pass"
-	case !r.Built:
-		return "does not compile"
-	}
-	if r.Race {
-		parts = append(parts, "data race")
-	}
-	if r.Deadlock {
-		parts = append(parts, "deadlock or hang")
-	}
-	if r.Crashed {
-		parts = append(parts, "crash")
-	}
-	if r.Leak {
-		parts = append(parts, "leaked goroutines")
-	}
-	switch n := len(r.Failed); {
-	case n == 1:
-		parts = append(parts, "1 test fails")
-	case n > 1:
-		parts = append(parts, fmt.Sprintf("%d tests fail", n))
-	}
-	if len(parts) == 0 {
-		return "fails"
-	}
-	return strings.Join(parts, ", ")
-}
-
-// unchanged reports whether the files in dir (relative to root) are as the
-// last commit has them. It says false whenever git cannot tell: no git, no
-// repository, or no commit yet.
-func unchanged(ctx context.Context, root, dir string) bool {
-	cmd := exec.CommandContext(ctx, "git", "diff", "--quiet", "HEAD", "--", dir)
-	cmd.Dir = root
-	// A git hook or a wrapper may point git at another repository; we mean
-	// the one that holds root.
-	cmd.Env = slices.DeleteFunc(os.Environ(), gitLocationVar)
-	return cmd.Run() == nil // exit status 0: no differences
-}
-
-// gitLocationVar reports whether the environment entry kv tells git where
-// the repository, work tree or index is.
-func gitLocationVar(kv string) bool {
-	name, _, _ := strings.Cut(kv, "=")
-	switch name {
-	case "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY":
-		return true
-	}
-	return false
 }

@@ -33,8 +33,6 @@ func pristine() fs.FS {
 	return sub
 }
 
-const resetUsage = "usage: go run ./cmd/workbook reset [-yes] <exercise>"
-
 // reset restores the stub files of an exercise, after listing the files it
 // will overwrite and asking for confirmation on wb.stdin (-yes skips the
 // question). It touches only the exercise's stub files, never its tests,
@@ -43,7 +41,7 @@ const resetUsage = "usage: go run ./cmd/workbook reset [-yes] <exercise>"
 func (wb *workbook) reset(stdout io.Writer, args []string) error {
 	fset := newFlagSet("reset")
 	yes := fset.Bool("yes", false, "do not ask for confirmation")
-	name, root, err := wb.exerciseArg(fset, args, "reset", resetUsage)
+	name, root, err := wb.exerciseArg(fset, args, "reset")
 	if err != nil {
 		return err
 	}

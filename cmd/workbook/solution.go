@@ -12,15 +12,13 @@ import (
 	"strings"
 )
 
-const solutionUsage = "usage: go run ./cmd/workbook solution [-force] <exercise>"
-
 // solution prints the reference solution of an exercise and its notes,
 // once the student's exercise passes; with -force, at once, after saying
 // that it spoils the exercise. It returns exitCode(1) when it refuses.
 func (wb *workbook) solution(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fset := newFlagSet("solution")
 	force := fset.Bool("force", false, "show the solution even if your exercise does not pass yet (a spoiler)")
-	name, root, err := wb.exerciseArg(fset, args, "solution", solutionUsage)
+	name, root, err := wb.exerciseArg(fset, args, "solution")
 	if err != nil {
 		return err
 	}
@@ -75,22 +73,19 @@ func (wb *workbook) solution(ctx context.Context, stdout, stderr io.Writer, args
 	return nil
 }
 
-// passes reports whether exercises/<name> passes its tests: from the
-// progress file if its files are unchanged since the last test, else by
-// testing it now (and recording the result).
+// passes reports whether exercises/<name> passes its tests, and the
+// grade's few words: from the cache if its files are unchanged since the
+// last test, else by testing it now (and recording the result).
 func (wb *workbook) passes(ctx context.Context, stderr io.Writer, root, name string) (bool, string, error) {
-	hash, err := exerciseHash(root, name)
-	if err != nil {
-		return false, "", err
+	gr := wb.grader(root, stderr)
+	g, ok := gr.known(ctx, name)
+	if !ok {
+		fmt.Fprintf(stderr, "testing exercises/%s...\n", name)
+		var err error
+		if g, err = gr.test(ctx, name, gradeOpts{live: newLiveLine(stderr)}); err != nil {
+			return false, "", err
+		}
+		_ = gr.save() // best effort: it is tested again next time
 	}
-	if c, ok := loadProgress(root).Results[name]; ok && c.Hash == hash {
-		return c.Passed, c.Verdict, nil
-	}
-	fmt.Fprintf(stderr, "testing exercises/%s under the race detector...\n", name)
-	r, race, err := testExercise(ctx, root, name)
-	if err != nil {
-		return false, "", err
-	}
-	remember(root, name, hash, r, race)
-	return r.Passed, shortVerdict(r), nil
+	return g.passed(), g.verdict, nil
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-const watchUsage = "usage: go run ./cmd/workbook watch [<exercise>]"
-
 // watchDebounce is how long watch waits after a file event for more: an
 // editor's save is a burst of events (write a temporary file, rename it
 // over the old one, change its mode), and we test once per burst.
@@ -35,10 +33,10 @@ const watchDebounce = 200 * time.Millisecond
 func (wb *workbook) watch(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fset := newFlagSet("watch")
 	if err := fset.Parse(args); err != nil {
-		return &usageError{err.Error(), watchUsage}
+		return &usageError{err.Error(), lookup("watch").usage()}
 	}
 	if fset.NArg() > 1 {
-		return &usageError{fmt.Sprintf("watch takes at most one exercise; got %q", fset.Args()), watchUsage}
+		return &usageError{fmt.Sprintf("watch takes at most one exercise; got %q", fset.Args()), lookup("watch").usage()}
 	}
 	root, err := wb.root()
 	if err != nil {
@@ -47,7 +45,7 @@ func (wb *workbook) watch(ctx context.Context, stdout, stderr io.Writer, args []
 	from, named := 0, false // where the search for work starts; whether the student named it
 	if fset.NArg() == 1 {
 		named = true
-		l, err := wb.findExercise(fset.Arg(0))
+		l, err := wb.findExercise(wb.exerciseName(fset.Arg(0), root))
 		if err != nil {
 			return err
 		}
@@ -132,29 +130,25 @@ func (wb *workbook) unsolved(ctx context.Context, stderr io.Writer, root string,
 	return "", 0, nil
 }
 
-// watchOnce tests exercise name and shows the verdict, on a cleared screen
-// when stdout is a terminal. It reports whether the exercise passes.
+// watchOnce vets and tests exercise name and shows the verdict, on a
+// cleared screen when stdout is a terminal. It reports whether the
+// exercise passes.
 func (wb *workbook) watchOnce(ctx context.Context, stdout, stderr io.Writer, root, name string) (bool, error) {
 	out := uiFor(stdout)
 	fmt.Fprint(stdout, out.clear())
 	fmt.Fprintf(stdout, "%s exercises/%s\n\n", out.bold("workbook watch:"), name)
-	hash, hashErr := exerciseHash(root, name)
-	r, race, err := testExercise(ctx, root, name)
+	gr := wb.grader(root, stdout)
+	g, err := gr.grade(ctx, name, gradeOpts{fresh: true, vet: true, live: newLiveLine(stderr)})
 	if err != nil {
 		return false, err
 	}
-	if hashErr == nil {
-		remember(root, name, hash, r, race)
-	}
-	summary := summarize(root, name, r, race)
-	if !race {
-		summary += "\n" + raceMissing + "\n"
-	}
-	if r.Passed {
+	_ = gr.save() // best effort: it is tested again next time
+	summary := render(g, false)
+	if g.passed() {
 		summary = out.good(strings.TrimSuffix(summary, "\n")) + "\n"
 	}
 	fmt.Fprint(stdout, summary)
-	return r.Passed, nil
+	return g.passed(), nil
 }
 
 // waitForChange waits until a .go file in a watched directory changes and

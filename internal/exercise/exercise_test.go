@@ -36,57 +36,51 @@ func TestParse(t *testing.T) {
 		{
 			name: "pass",
 			out:  jsonLines([3]string{"run", "TestA", ""}, [3]string{"pass", "TestA", ""}, [3]string{"pass", "", ""}),
-			want: Result{Built: true, Passed: true},
+			want: Result{Built: true, Passed: true, Tests: []TestRun{{Name: "TestA", Outcome: Passed}}},
 		},
 		{
-			name: "a failing test and its subtest",
+			name: "a failing test and its subtest, with go test's framing left out",
 			out: jsonLines(
-				[3]string{"output", "TestA/sub", "    a_test.go:9: got 1, want 2\n"},
-				[3]string{"fail", "TestA/sub", ""}, [3]string{"fail", "TestA", ""}, [3]string{"fail", "", ""}),
-			want: Result{Built: true, Failed: []string{"TestA/sub", "TestA"}, Output: "    a_test.go:9: got 1, want 2\n"},
+				[3]string{"run", "TestA", ""}, [3]string{"run", "TestA/sub", ""},
+				[3]string{"output", "TestA/sub", "=== RUN   TestA/sub\n    a_test.go:9: got 1, "},
+				[3]string{"output", "TestA/sub", "want 2\n--- FAIL: TestA/sub (0.00s)\n"},
+				[3]string{"fail", "TestA/sub", ""}, [3]string{"fail", "TestA", ""},
+				[3]string{"output", "", "FAIL\n"}, [3]string{"fail", "", ""}),
+			want: Result{Built: true,
+				Tests: []TestRun{{Name: "TestA", Outcome: Failed},
+					{Name: "TestA/sub", Outcome: Failed, Output: []string{"    a_test.go:9: got 1, want 2"}}},
+				Output: "=== RUN   TestA/sub\n    a_test.go:9: got 1, want 2\n--- FAIL: TestA/sub (0.00s)\nFAIL\n"},
 		},
 		{
-			name: "race",
-			out: jsonLines([3]string{"output", "TestA", "==================\nWARNING: DATA RACE\n"},
-				[3]string{"output", "TestA", "    testing.go:1617: race detected during execution of test\n"},
-				[3]string{"fail", "TestA", ""}),
-			want: Result{Built: true, Failed: []string{"TestA"}, Race: true,
-				Output: "==================\nWARNING: DATA RACE\n    testing.go:1617: race detected during execution of test\n"},
-		},
-		{
-			name: "synctest deadlock",
-			out: jsonLines([3]string{"output", "TestJoin", "panic: deadlock: main bubble goroutine has exited but blocked goroutines remain\n"},
-				[3]string{"fail", "TestJoin", ""}),
-			want: Result{Built: true, Failed: []string{"TestJoin"}, Deadlock: true,
-				Output: "panic: deadlock: main bubble goroutine has exited but blocked goroutines remain\n"},
-		},
-		{
-			name: "hang caught by hangcheck",
-			out:  jsonLines([3]string{"output", "TestW", "x_test.go:5: Withdraw did not return within 5s: a deadlock\n"}, [3]string{"fail", "TestW", ""}),
-			want: Result{Built: true, Failed: []string{"TestW"}, Deadlock: true,
-				Output: "x_test.go:5: Withdraw did not return within 5s: a deadlock\n"},
-		},
-		{
-			name: "leak",
-			out:  jsonLines([3]string{"output", "", "goleak: Errors on successful test run: found unexpected goroutines:\n"}, [3]string{"fail", "", ""}),
-			want: Result{Built: true, Leak: true, Output: "goleak: Errors on successful test run: found unexpected goroutines:\n"},
+			name: "goleak after the tests is the package's output",
+			out: jsonLines([3]string{"run", "TestA", ""}, [3]string{"pass", "TestA", ""},
+				[3]string{"output", "", "goleak: Errors on successful test run: found unexpected goroutines:\n"}, [3]string{"fail", "", ""}),
+			want: Result{Built: true, Tests: []TestRun{{Name: "TestA", Outcome: Passed}},
+				Package: []string{"goleak: Errors on successful test run: found unexpected goroutines:"},
+				Output:  "goleak: Errors on successful test run: found unexpected goroutines:\n"},
 		},
 		{
 			name: "a panic in a goroutine ends the binary during a test",
 			out: jsonLines([3]string{"run", "TestFirst", ""}, [3]string{"pass", "TestFirst", ""},
 				[3]string{"run", "TestCrash", ""}, [3]string{"output", "TestCrash", "panic: boom\n"}, [3]string{"fail", "", ""}),
-			want: Result{Built: true, Failed: []string{"TestCrash"}, Crashed: true, Output: "panic: boom\n"},
+			want: Result{Built: true, Tests: []TestRun{{Name: "TestFirst", Outcome: Passed},
+				{Name: "TestCrash", Outcome: Interrupted, Output: []string{"panic: boom"}}}, Output: "panic: boom\n"},
 		},
 		{
 			name: "build failure",
 			out:  []byte(`{"ImportPath":"x","Action":"build-output","Output":"./x.go:3:1: syntax error\n"}` + "\n" + `{"ImportPath":"x","Action":"build-fail"}` + "\n"),
-			want: Result{Output: "./x.go:3:1: syntax error\n"},
+			want: Result{Build: []string{"./x.go:3:1: syntax error"}, Output: "./x.go:3:1: syntax error\n"},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			assert.Equal(t, c.want, parse(c.out))
 		})
 	}
+}
+
+func TestFailedNamesFailedAndInterruptedTests(t *testing.T) {
+	r := Result{Tests: []TestRun{{Name: "A", Outcome: Passed}, {Name: "B", Outcome: Failed}, {Name: "C", Outcome: Skipped}, {Name: "D"}}}
+	assert.Equal(t, []string{"B", "D"}, r.Failed())
 }
 
 func write(t *testing.T, path, content string) {

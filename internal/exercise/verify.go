@@ -204,11 +204,11 @@ func judge(r Result, v Variant) (bool, string) {
 	}
 	var missed []string
 	for _, t := range v.CaughtBy {
-		if !slices.Contains(r.Failed, t) {
+		if !slices.Contains(r.Failed(), t) {
 			missed = append(missed, t)
 		}
 	}
-	detail := fmt.Sprintf("failed: %s", strings.Join(r.Failed, ", "))
+	detail := fmt.Sprintf("failed: %s", strings.Join(r.Failed(), ", "))
 	if len(missed) > 0 {
 		detail += fmt.Sprintf("; expected also: %s", strings.Join(missed, ", "))
 	}

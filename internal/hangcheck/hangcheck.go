@@ -9,6 +9,9 @@
 package hangcheck
 
 import (
+	"bytes"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,8 +24,9 @@ const Bound = 5 * time.Second
 
 // Within calls fn in a new goroutine and waits for it to return. If fn has
 // not returned after Bound, Within fails the test with a message naming
-// what, and returns; the goroutine running fn is then stuck for good, which
-// is why this is only for tests that are about to fail.
+// what and the stack of the goroutine running fn (where it is stuck), and
+// returns; that goroutine is then stuck for good, which is why this is
+// only for tests that are about to fail.
 func Within(t testing.TB, what string, fn func()) {
 	t.Helper()
 	done := make(chan struct{})
@@ -36,6 +40,26 @@ func Within(t testing.TB, what string, fn func()) {
 	case <-done:
 		// fn returned: no hang.
 	case <-timer.C:
-		t.Fatalf("%s did not return within %v: a deadlock (a lock never released?)", what, Bound)
+		t.Fatalf("%s did not return within %v: a deadlock (a lock never released?)\n%s", what, Bound, stuck())
 	}
 }
+
+// stuck returns the stacks of the goroutines Within started that are
+// still running, as runtime.Stack prints them.
+func stuck() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte("created by "+withinFunc)) {
+			out = append(out, string(g))
+		}
+	}
+	if len(out) == 0 {
+		return "(its goroutine's stack was not found)"
+	}
+	return "Where the call is stuck:\n" + strings.Join(out, "\n\n")
+}
+
+// withinFunc is how a stack names Within.
+const withinFunc = "github.com/concurrency-workbook/workbook/internal/hangcheck.Within"

@@ -54,3 +54,17 @@ func TestWithinReportsAHang(t *testing.T) {
 		close(stuck) // let fn's goroutine end, so the bubble can finish
 	})
 }
+
+// The report includes the stack of the goroutine Within started, so that
+// a reader (or the workbook's check) sees where the call is stuck.
+func TestWithinReportsWhereTheCallIsStuck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{TB: t}
+		stuck := make(chan struct{})
+		Within(rec, "the receive", func() { <-stuck })
+		require.Contains(t, rec.fatal, "Where the call is stuck:\ngoroutine ")
+		assert.Contains(t, rec.fatal, "[chan receive (durable), synctest bubble")
+		assert.Contains(t, rec.fatal, "hangcheck.TestWithinReportsWhereTheCallIsStuck.")
+		close(stuck)
+	})
+}

@@ -1,0 +1,38 @@
+package exercise
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A deadlocked test uses no CPU: IdleAfter stops it long before
+// HangAfter would.
+func TestAnIdleTestIsStoppedEarly(t *testing.T) {
+	t.Parallel()
+	r, err := Test(t.Context(), moduleRoot(t), diag+"reentrant", Options{Race: true, HangAfter: time.Minute, IdleAfter: time.Second})
+	require.NoError(t, err)
+	require.NotNil(t, r.Stopped, "the output was:\n%s", r.Output)
+	assert.True(t, r.Stopped.Idle, "stopped for being idle")
+	assert.Less(t, r.Stopped.After, 30*time.Second, "stopped before HangAfter")
+	d := Diagnose(r)
+	require.Len(t, d.Hangs, 1)
+	assert.Equal(t, HowIdle, d.Hangs[0].How)
+	assert.Equal(t, "(*Account).Balance", d.Hangs[0].Stuck[0].At.Func)
+}
+
+// The CPU time of a busy process group grows; that of a sleeping one
+// does not.
+func TestGroupCPU(t *testing.T) {
+	used, ok := groupCPU(syscall.Getpgrp())
+	require.True(t, ok, "the test's own process group is in /proc")
+	x := 0
+	for start := time.Now(); time.Since(start) < 100*time.Millisecond; { // a bound on a busy loop, not a wait
+		x++
+	}
+	later, _ := groupCPU(syscall.Getpgrp())
+	assert.Greater(t, later, used, "CPU time after %d iterations of a busy loop", x)
+}

@@ -1,0 +1,28 @@
+//go:build unix
+
+package exercise
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// ownGroup puts the go command in a process group of its own, which the
+// test binary and anything it starts join, and makes cancelling kill the
+// whole group: the go command does not pass a kill on to its children.
+func ownGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+}
+
+// stopTests sends SIGQUIT to the group: the test binary prints every
+// goroutine's stack and exits, and the go command, which ignores SIGQUIT,
+// reports the tests that were running as failed.
+func stopTests(cmd *exec.Cmd) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGQUIT) // the group may be gone already
+}
+
+// killGroup kills whatever is left of the group.
+func killGroup(cmd *exec.Cmd) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // usually nothing is left
+}

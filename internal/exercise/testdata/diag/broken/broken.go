@@ -1,0 +1,7 @@
+package broken
+
+// Add does not compile.
+func Add(a, b int) int {
+	x := 1
+	return a + c
+}

@@ -1,0 +1,5 @@
+package crash
+
+import "testing"
+
+func TestFill(t *testing.T) { Fill() }
