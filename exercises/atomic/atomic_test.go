@@ -5,7 +5,11 @@ package stats
 // ./cmd/workbook check atomic adds -race), so a plain, unsynchronized
 // access to the collector's numbers fails them even in a run that happens
 // to lose nothing. Nothing here waits for time or for a lock, so no test
-// needs synctest or hangcheck.
+// needs synctest. But a CompareAndSwap loop that retries with a value it
+// loaded before another goroutine got there first fails for ever, and
+// spins: the tests in which goroutines record at the same time run inside
+// hangcheck.Within, which fails the test after a few seconds instead of
+// hanging the run.
 
 import (
 	"cmp"
@@ -15,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 )
@@ -42,15 +47,17 @@ func TestConcurrentRecordsAreNotLost(t *testing.T) {
 	const goroutines, perGoroutine = 100, 1000
 	const samples = goroutines * perGoroutine
 	var c Collector
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Go(func() {
-			for i := range perGoroutine {
-				c.Record(time.Duration(g*perGoroutine + i))
-			}
-		})
-	}
-	wg.Wait()
+	hangcheck.Within(t, "concurrent Records"+spinHint, func() {
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				for i := range perGoroutine {
+					c.Record(time.Duration(g*perGoroutine + i))
+				}
+			})
+		}
+		wg.Wait()
+	})
 	assert.Equal(t, int64(samples), c.Count(),
 		"%d goroutines recorded %d samples each", goroutines, perGoroutine)
 	assert.Equal(t, time.Duration(samples*(samples-1)/2), c.Sum(),
@@ -73,18 +80,21 @@ func TestMaxIsExactUnderContention(t *testing.T) {
 	maxes := make([]time.Duration, rounds)
 	for r := range rounds {
 		var c Collector
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for g := range goroutines {
-			wg.Go(func() {
-				<-start
-				for i := range perGoroutine {
-					c.Record(time.Duration(i*goroutines + g))
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
+		hangcheck.Within(t, fmt.Sprintf("round %d of Records that raise the "+
+			"maximum over one another%s", r+1, spinHint), func() {
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				wg.Go(func() {
+					<-start
+					for i := range perGoroutine {
+						c.Record(time.Duration(i*goroutines + g))
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+		})
 		maxes[r] = c.Max()
 	}
 	wrong, first := 0, ""
@@ -117,39 +127,46 @@ func TestReadsDuringRecordsAreRaceFree(t *testing.T) {
 		}
 	}
 
-	var wg sync.WaitGroup
-	for range writers {
-		wg.Go(func() {
-			for i := 1; i <= perWriter; i++ {
-				c.Record(time.Duration(i))
-			}
-		})
-	}
-	for range readers {
-		wg.Go(func() {
-			var lastCount, lastSum, lastMax int64
-			for range reads {
-				n, s, m := c.Count(), int64(c.Sum()), int64(c.Max())
-				if n < lastCount || n > count {
-					note("Count", n, lastCount, count)
+	hangcheck.Within(t, "Records while others read"+spinHint, func() {
+		var wg sync.WaitGroup
+		for range writers {
+			wg.Go(func() {
+				for i := 1; i <= perWriter; i++ {
+					c.Record(time.Duration(i))
 				}
-				if s < lastSum || s > int64(sum) {
-					note("Sum", s, lastSum, int64(sum))
+			})
+		}
+		for range readers {
+			wg.Go(func() {
+				var lastCount, lastSum, lastMax int64
+				for range reads {
+					n, s, m := c.Count(), int64(c.Sum()), int64(c.Max())
+					if n < lastCount || n > count {
+						note("Count", n, lastCount, count)
+					}
+					if s < lastSum || s > int64(sum) {
+						note("Sum", s, lastSum, int64(sum))
+					}
+					if m < lastMax || m > int64(maxSample) {
+						note("Max", m, lastMax, int64(maxSample))
+					}
+					lastCount, lastSum, lastMax = n, s, m
 				}
-				if m < lastMax || m > int64(maxSample) {
-					note("Max", m, lastMax, int64(maxSample))
-				}
-				lastCount, lastSum, lastMax = n, s, m
-			}
-		})
-	}
-	wg.Wait()
+			})
+		}
+		wg.Wait()
+	})
 	assert.Zero(t, wrong.Load(), "reads that went down or past the final value;"+
 		" the first: %v", firstWrong.Load())
 	assert.Equal(t, int64(count), c.Count(), "Count after all the Records")
 	assert.Equal(t, sum, c.Sum(), "Sum after all the Records")
 	assert.Equal(t, maxSample, c.Max(), "Max after all the Records")
 }
+
+// spinHint says, after what hangcheck reports did not return, where a
+// Record that never returns usually spins.
+const spinHint = " (does the maximum's CompareAndSwap loop retry with " +
+	"the value it loaded before, without loading it again?)"
 
 func TestNegativeSamplePanics(t *testing.T) {
 	var c Collector

@@ -70,9 +70,11 @@ func TestThreadsRunAtTheSameTime(t *testing.T) {
 
 // TestJoinTimeout checks that JoinTimeout returns at exactly d when fn is
 // slower, at exactly fn's end when fn is faster (not at d), and that it
-// leaves no goroutine of its own behind. For that last part we rely on
-// synctest.Test: it panics ("blocked goroutines remain") if a goroutine
-// started in the bubble is still blocked when the test function returns.
+// leaves no goroutine of its own behind. For that last part, once
+// JoinTimeout has returned and every goroutine in the bubble has run as
+// far as it can (synctest.Wait), we look for goroutines that were not
+// there before the call: a helper still waiting for fn is one, even if it
+// would end when fn does.
 func TestJoinTimeout(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -90,6 +92,7 @@ func TestJoinTimeout(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				th := mustStart(t, func() { time.Sleep(tt.fnTakes) })
+				before := goleak.IgnoreCurrent() // fn's goroutine, and the test's
 				begin := time.Now()
 				got := th.JoinTimeout(tt.d)
 				assert.Equal(t, tt.want, got,
@@ -98,6 +101,11 @@ func TestJoinTimeout(t *testing.T) {
 					"JoinTimeout(%v) while fn sleeps %v returned after", tt.d, tt.fnTakes)
 				assert.Equal(t, !got, th.Alive(),
 					"Alive right after JoinTimeout reported %t", got)
+				synctest.Wait()
+				assert.NoError(t, goleak.Find(before),
+					"goroutines that JoinTimeout(%v) left running after it "+
+						"returned: it must leave nothing behind (is a helper "+
+						"goroutine still waiting for fn?)", tt.d)
 
 				// We let fn, and any timer or goroutine JoinTimeout started,
 				// run to their end before the bubble closes.

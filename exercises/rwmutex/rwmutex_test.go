@@ -37,58 +37,99 @@ var (
 	v2 = map[string]string{"version": "2", "host": "db2.example", "port": "6432"}
 )
 
+// TestZeroValueIsAnEmptyConfig checks that a zero Store reads as empty,
+// and that each read lets go of its read lock, on the empty path too: a
+// Set after them waits for every reader to leave, so a read lock kept
+// makes it wait for ever.
 func TestZeroValueIsAnEmptyConfig(t *testing.T) {
 	var s Store
-	v, ok := s.Get("version")
-	assert.False(t, ok, "Get on an empty Store found a key")
-	assert.Empty(t, v)
-	snap := s.Snapshot()
-	require.NotNil(t, snap, "Snapshot of an empty Store")
-	assert.Empty(t, snap, "Snapshot of an empty Store")
+	var v string
+	var ok bool
+	var snap, viewed, afterSet map[string]string
 	views := 0
-	s.View(func(cfg map[string]string) {
-		views++
-		assert.Empty(t, cfg, "View of an empty Store")
+	hangcheck.Within(t, "Get, Snapshot and View on an empty Store", func() {
+		v, ok = s.Get("version")
+		snap = s.Snapshot()
+		s.View(func(cfg map[string]string) {
+			views++
+			viewed = maps.Clone(cfg)
+		})
 	})
+	assert.False(t, ok, "Get on an empty Store found a key")
+	assert.Empty(t, v, "the value Get returned for a key that is not there")
+	require.NotNil(t, snap, "Snapshot of an empty Store returned nil; "+
+		"want an empty map the caller can add to")
+	assert.Empty(t, snap, "Snapshot of an empty Store")
 	assert.Equal(t, 1, views, "times View called fn")
+	assert.Empty(t, viewed, "the configuration View gave fn, for an empty Store")
+
+	hangcheck.Within(t, "a Set after Get, Snapshot and View on an empty "+
+		"Store (a writer waits for every reader to let go: did a read "+
+		"return, on its empty path, without RUnlock?)", func() {
+		s.Set("version", "1")
+		afterSet = s.Snapshot()
+	})
+	assert.Equal(t, map[string]string{"version": "1"}, afterSet,
+		"a zero Store after one Set")
 }
 
 func TestNewAndReloadKeepTheirOwnCopy(t *testing.T) {
 	cfg := maps.Clone(v1)
 	s := New(cfg)
 	cfg["host"] = "changed after New"
-	assert.Equal(t, v1, s.Snapshot(), "after the caller changed the map it gave New")
-
-	cfg = maps.Clone(v2)
-	hangcheck.Within(t, "Reload", func() { s.Reload(cfg) })
-	cfg["host"] = "changed after Reload"
-	assert.Equal(t, v2, s.Snapshot(), "after the caller changed the map it gave Reload")
+	var afterNew, afterReload map[string]string
+	hangcheck.Within(t, "Snapshot, Reload, then Snapshot", func() {
+		afterNew = s.Snapshot()
+		cfg = maps.Clone(v2)
+		s.Reload(cfg)
+		cfg["host"] = "changed after Reload"
+		afterReload = s.Snapshot()
+	})
+	assert.Equal(t, v1, afterNew, "after the caller changed the map it gave New")
+	assert.Equal(t, v2, afterReload, "after the caller changed the map it gave Reload")
 }
 
 func TestReloadReplacesTheWholeConfig(t *testing.T) {
 	s := New(map[string]string{"version": "1", "debug": "true"})
-	hangcheck.Within(t, "Reload", func() { s.Reload(v2) })
-	assert.Equal(t, v2, s.Snapshot(), "after Reload")
-	_, ok := s.Get("debug")
-	assert.False(t, ok, "a key the new config does not have is still there")
+	var afterReload map[string]string
+	var debugFound bool
+	hangcheck.Within(t, "Reload, then Snapshot and Get", func() {
+		s.Reload(v2)
+		afterReload = s.Snapshot()
+		_, debugFound = s.Get("debug")
+	})
+	assert.Equal(t, v2, afterReload, "after Reload")
+	assert.False(t, debugFound, "a key the new config does not have is still there")
 
-	hangcheck.Within(t, "Reload", func() { s.Reload(nil) })
-	assert.Empty(t, s.Snapshot(), "after Reload(nil)")
+	var emptied, reloaded map[string]string
+	hangcheck.Within(t, "Reload(nil), Snapshot, then Reload again (a "+
+		"writer waits for every reader to let go: did Snapshot return, on "+
+		"its empty path, without RUnlock?)", func() {
+		s.Reload(nil)
+		emptied = s.Snapshot()
+		s.Reload(v1)
+		reloaded = s.Snapshot()
+	})
+	assert.Empty(t, emptied, "after Reload(nil)")
+	assert.Equal(t, v1, reloaded, "after Reload(nil), then Reload(v1)")
 }
 
 func TestSetChangesOneKey(t *testing.T) {
 	s := New(v1)
 	var empty Store
-	hangcheck.Within(t, "Set", func() {
+	var got, gotEmpty map[string]string
+	hangcheck.Within(t, "Set, then Snapshot (does Set keep a lock it "+
+		"took, say when the key already has the value?)", func() {
 		s.Set("port", "7000")
 		s.Set("timeout", "5s")
 		s.Set("version", "1") // the value it already has
 		empty.Set("version", "1")
+		got, gotEmpty = s.Snapshot(), empty.Snapshot()
 	})
 	want := maps.Clone(v1)
 	want["port"], want["timeout"] = "7000", "5s"
-	assert.Equal(t, want, s.Snapshot(), "after setting port and timeout")
-	assert.Equal(t, map[string]string{"version": "1"}, empty.Snapshot(),
+	assert.Equal(t, want, got, "after setting port and timeout")
+	assert.Equal(t, map[string]string{"version": "1"}, gotEmpty,
 		"a zero Store after one Set")
 }
 
@@ -162,7 +203,11 @@ func TestReloadIsAllOrNothing(t *testing.T) {
 				t.Errorf("a %s during Reload saw a mix of the old and new configs:\n"+
 					"got  %v\nwant %v\n  or %v", r.name, got.late, v1, v2)
 			}
-			assert.Equal(t, v2, s.Snapshot(), "after the Reload")
+			var after map[string]string
+			hangcheck.Within(t, "Snapshot after the Reload", func() {
+				after = s.Snapshot()
+			})
+			assert.Equal(t, v2, after, "after the Reload")
 		})
 	}
 }

@@ -59,12 +59,16 @@ func TestAcquireUpToNAtOnce(t *testing.T) {
 
 // TestNeverMoreThanNSessionsAtOnce starts 10 sessions of 1s on a Limiter
 // of 3. Never more than 3 may run at once, and 3 must: so they take exactly
-// ceil(10/3) = 4 rounds, 4s of fake time.
+// ceil(10/3) = 4 rounds, 4s of fake time. Each session also calls InUse
+// while the others acquire and release, as a monitoring page would: it
+// must count the caller's own slot and no more than 3, and, under -race,
+// read the count with the synchronization that its writers use.
 func TestNeverMoreThanNSessionsAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, sessions = 3, 10
 		l := mustNew(t, n)
 		var inSession, peak, failed atomic.Int64
+		var badInUse atomic.Int64 // an InUse a session saw out of 1..n; 0 if none
 		begin := time.Now()
 		var wg sync.WaitGroup
 		for range sessions {
@@ -80,6 +84,9 @@ func TestNeverMoreThanNSessionsAtOnce(t *testing.T) {
 						break
 					}
 				}
+				if u := l.InUse(); u < 1 || u > n {
+					badInUse.CompareAndSwap(0, int64(u)+1) // +1: InUse may be 0
+				}
 				time.Sleep(time.Second) // the session's work
 				inSession.Add(-1)
 				release()
@@ -87,6 +94,10 @@ func TestNeverMoreThanNSessionsAtOnce(t *testing.T) {
 		}
 		wg.Wait()
 		assert.Zero(t, failed.Load(), "Acquires that failed or returned a nil release")
+		if bad := badInUse.Load(); bad != 0 {
+			t.Errorf("a session that held a slot called InUse and got %d; "+
+				"want 1 to %d: its own slot, and at most %d in all", bad-1, n, n)
+		}
 		assert.Equal(t, int64(n), peak.Load(), "most sessions in progress at once")
 		assert.Equal(t, 4*time.Second, time.Since(begin),
 			"%d sessions of 1s, at most %d at once: want 4 rounds", sessions, n)

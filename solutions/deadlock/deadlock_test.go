@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,8 +36,12 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestNewAccount(t *testing.T) {
-	assert.Equal(t, 100, NewAccount(1, 100).Balance(), "balance of a new account")
-	assert.Equal(t, 0, NewAccount(2, 0).Balance(), "balance of an empty account")
+	var full, empty int
+	hangcheck.Within(t, "Balance of a new account", func() {
+		full, empty = NewAccount(1, 100).Balance(), NewAccount(2, 0).Balance()
+	})
+	assert.Equal(t, 100, full, "balance of a new account opened with 100")
+	assert.Equal(t, 0, empty, "balance of a new account opened with 0")
 	assert.PanicsWithValue(t, "deadlock: negative balance",
 		func() { NewAccount(3, -1) }, "NewAccount(3, -1)")
 }
@@ -104,18 +109,23 @@ func TestTransferToSelf(t *testing.T) {
 
 func TestNegativeAmountPanics(t *testing.T) {
 	a, b := NewAccount(1, 100), NewAccount(2, 100)
-	assert.PanicsWithValue(t, "deadlock: negative amount",
-		func() { _ = Transfer(a, b, -1) }, "Transfer(a, b, -1)")
-	assert.PanicsWithValue(t, "deadlock: negative amount",
-		func() { _ = Transfer(a, a, -1) }, "Transfer(a, a, -1)")
 
-	// A panic that left a lock held would hang the next call.
+	// A panic leaves a function as a return does: one that left a lock
+	// held would hang the next call, so every call is bounded.
+	var panicAB, panicAA any
 	var err error
 	var balanceA, balanceB int
-	hangcheck.Within(t, "a Transfer after the panics", func() {
+	hangcheck.Within(t, "Transfer(a, b, -1), Transfer(a, a, -1), then a "+
+		"Transfer between a and b (did a panic skip an Unlock?)", func() {
+		panicAB = panicValue(func() { _ = Transfer(a, b, -1) })
+		panicAA = panicValue(func() { _ = Transfer(a, a, -1) })
 		balanceA, balanceB = a.Balance(), b.Balance()
 		err = Transfer(b, a, 40)
 	})
+	assert.Equal(t, "deadlock: negative amount", panicAB,
+		"what Transfer(a, b, -1) panicked with (nil: it did not panic)")
+	assert.Equal(t, "deadlock: negative amount", panicAA,
+		"what Transfer(a, a, -1) panicked with (nil: it did not panic)")
 	assert.Equal(t, []int{100, 100}, []int{balanceA, balanceB},
 		"balances after the panics: nothing may have moved")
 	require.NoError(t, err, "Transfer(b, a, 40) after the panics")
@@ -125,17 +135,21 @@ func TestSameIDPanics(t *testing.T) {
 	// Two accounts with one id have no lock order between them: two
 	// opposite transfers between them could deadlock.
 	x, y := NewAccount(7, 100), NewAccount(7, 100)
-	assert.PanicsWithValue(t, "deadlock: two accounts with id 7",
-		func() { _ = Transfer(x, y, 10) }, "Transfer between two accounts with id 7")
-	assert.PanicsWithValue(t, "deadlock: two accounts with id 7",
-		func() { _ = Total(x, y) }, "Total of two accounts with id 7")
-
+	const want = "deadlock: two accounts with id 7"
+	var transferPanic, totalPanic any
 	var err error
 	var balanceX, balanceY int
-	hangcheck.Within(t, "a Transfer after the panics", func() {
+	hangcheck.Within(t, "Transfer and Total of two accounts with id 7, then "+
+		"a Transfer from one of them (did a panic skip an Unlock?)", func() {
+		transferPanic = panicValue(func() { _ = Transfer(x, y, 10) })
+		totalPanic = panicValue(func() { _ = Total(x, y) })
 		err = Transfer(x, NewAccount(8, 0), 10)
 		balanceX, balanceY = x.Balance(), y.Balance()
 	})
+	assert.Equal(t, want, transferPanic, "what a Transfer between two "+
+		"accounts with id 7 panicked with (nil: it did not panic)")
+	assert.Equal(t, want, totalPanic, "what Total of two accounts with "+
+		"id 7 panicked with (nil: it did not panic)")
 	require.NoError(t, err, "Transfer from x to another account after the panics")
 	assert.Equal(t, []int{90, 100}, []int{balanceX, balanceY},
 		"balances of x and y: only the last transfer may have moved money")
@@ -156,15 +170,35 @@ func TestTotal(t *testing.T) {
 		{"one account listed three times", []*Account{c, c, c}, 3},
 	}
 	got := make([]int, len(tests))
+	args := make([][]*Account, len(tests)) // the slice each Total was given
 	hangcheck.Within(t, "Total (an account listed twice must be locked once)",
 		func() {
 			for i, tt := range tests {
-				got[i] = Total(tt.accounts...)
+				args[i] = slices.Clone(tt.accounts)
+				got[i] = Total(args[i]...)
 			}
 		})
 	for i, tt := range tests {
 		assert.Equal(t, tt.want, got[i], "Total, %s", tt.name)
+		// Total(args...) hands Total the caller's own slice: sorting it in
+		// place reorders the caller's accounts, and races with any other
+		// goroutine that audits the same slice.
+		assert.Equal(t, ids(tt.accounts), ids(args[i]), "Total, %s: the "+
+			"ids in the slice the caller passed, after the call: Total must "+
+			"sort a copy, not the caller's slice", tt.name)
 	}
+}
+
+// ids returns the ids of accounts, in order, with -1 for a nil account.
+func ids(accounts []*Account) []int {
+	out := make([]int, len(accounts))
+	for i, a := range accounts {
+		out[i] = -1
+		if a != nil {
+			out[i] = a.id
+		}
+	}
+	return out
 }
 
 // TestOppositeTransfersDoNotDeadlock forces the interleaving in which two
@@ -355,6 +389,14 @@ func TestManyOppositeTransfers(t *testing.T) {
 		sum += a.Balance()
 	}
 	assert.Equal(t, want, sum, "sum of the balances after the transfers")
+}
+
+// panicValue calls f and returns what f panicked with, or nil if it
+// returned.
+func panicValue(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
 }
 
 // A call is a function running in a goroutine of its own, which the tests

@@ -3,6 +3,7 @@ package once
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -143,22 +144,31 @@ func TestNewDoesNotDial(t *testing.T) {
 	c := New(d.dial)
 	assert.Zero(t, d.dials(), "dials made by New")
 
-	first, err := c.Conn()
-	require.NoError(t, err, "the first Conn")
-	require.NotNil(t, first, "the first Conn returned no connection")
-	assert.Equal(t, 1, d.dials(), "dials after the first Conn")
-
-	second, err := c.Conn()
-	require.NoError(t, err, "the second Conn")
-	assert.Same(t, first, second, "the second Conn returned another connection")
-	assert.Equal(t, 1, d.dials(), "dials after the second Conn")
+	var first, second *Conn
+	var firstErr, secondErr error
+	var dialsAfterFirst int
+	hangcheck.Within(t, "two calls of Conn, one after the other", func() {
+		first, firstErr = c.Conn()
+		dialsAfterFirst = d.dials()
+		second, secondErr = c.Conn()
+	})
+	require.NoError(t, firstErr, "the first Conn")
+	require.NotNil(t, first, "the first Conn returned no connection and no error")
+	assert.Equal(t, 1, dialsAfterFirst, "dials after the first Conn")
+	require.NoError(t, secondErr, "the second Conn")
+	assert.Same(t, first, second, "the second Conn returned another "+
+		"connection: a successful dial must be kept")
+	assert.Equal(t, 1, d.dials(), "dials after the second Conn: want "+
+		"still 1, the first dial's connection kept")
 }
 
 func TestConcurrentFirstCallsDialOnce(t *testing.T) {
 	d := newDialer(t)
 	conns, errs := firstCallsAtOnce(t, d)
 
-	assert.Equal(t, 1, d.dials(), "dials for %d concurrent first calls", callers)
+	assert.Equal(t, 1, d.dials(), "times dial was called for %d concurrent "+
+		"first calls: want 1, whose connection they all share (a caller "+
+		"that waited while another dialled must use that connection)", callers)
 	for i := range callers {
 		require.NoError(t, errs[i], "caller %d", i)
 		require.NotNil(t, conns[i], "caller %d got no connection", i)
@@ -186,7 +196,7 @@ func TestFailedDialIsRetried(t *testing.T) {
 	require.ErrorIs(t, firstErr, errRefused, "the first Conn, whose dial fails")
 	assert.Nil(t, first, "the failed Conn returned a connection")
 	require.NoError(t, secondErr, "the second Conn should dial again, and succeed")
-	require.NotNil(t, second)
+	require.NotNil(t, second, "the second Conn returned no connection and no error")
 	assert.Equal(t, 2, second.ID, "the second Conn's connection")
 	require.NoError(t, thirdErr, "the third Conn")
 	assert.Same(t, second, third, "the third Conn should keep the second's connection")
@@ -221,10 +231,14 @@ func TestCallersWaitingOnAFailedDialDialAgain(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"errRefused": 1, "a connection": callers - 1}, got,
 		"what the callers got: the error only for the caller whose dial failed")
-	assert.Len(t, distinct, 1, "connections the other callers got: want one, shared")
+	var ids []int
 	for conn := range distinct {
-		assert.Equal(t, 2, conn.ID, "the connection the others got")
+		ids = append(ids, conn.ID)
 	}
+	slices.Sort(ids)
+	assert.Equal(t, []int{2}, ids, "the IDs of the connections the other "+
+		"callers got: want one connection, #2 from the second dial, shared "+
+		"by all of them")
 }
 
 func TestPanickingDialIsRetried(t *testing.T) {
@@ -243,7 +257,7 @@ func TestPanickingDialIsRetried(t *testing.T) {
 	})
 	assert.Equal(t, any(errNoRoute), firstPanic,
 		"the first Conn should pass on the dial's panic")
-	assert.Nil(t, first)
+	assert.Nil(t, first, "the connection the first Conn returned, when its dial panicked")
 	require.Nil(t, secondPanic, "the second Conn should dial again, not panic")
 	require.NoError(t, secondErr, "the second Conn")
 	require.NotNil(t, second, "the second Conn returned no connection")

@@ -30,7 +30,8 @@ func TestMapHasNoDataRace(t *testing.T) {
 	for i, x := range in {
 		want[i] = 3*x + 1
 	}
-	assert.Equal(t, want, got)
+	assert.Equal(t, want, got, "Map(0..999, x => 3x+1): want element i to "+
+		"be f(in[i]), every one of the 1000 there, in input order")
 }
 
 // TestSumLosesNoUpdates sums 10 000 results. A total that the goroutines
@@ -79,7 +80,7 @@ func TestMapCallsFConcurrently(t *testing.T) {
 	for x := range n {
 		want[x] = x * x
 	}
-	assert.Equal(t, want, got)
+	assert.Equal(t, want, got, "Map(0..99, x => x*x), in input order")
 }
 
 // TestSumCallsFConcurrently is TestMapCallsFConcurrently for Sum.
@@ -110,8 +111,8 @@ func TestEmptyInput(t *testing.T) {
 		return x
 	}
 	for _, in := range [][]int{nil, {}} {
-		assert.Empty(t, Map(in, f))
-		assert.Zero(t, Sum(in, f))
+		assert.Empty(t, Map(in, f), "Map of %#v: want no results", in)
+		assert.Zero(t, Sum(in, f), "Sum of %#v: want 0", in)
 	}
 	assert.Zero(t, calls.Load(), "f was called, with no elements to call it on")
 }
