@@ -98,6 +98,9 @@ func TestMergeForwardsEveryValue(t *testing.T) {
 		{"two inputs, one slow",
 			[][]int{{10, 11, 12, 13}, {20}},
 			[]time.Duration{time.Second, 10 * time.Second}},
+		{"two inputs, the slow one first",
+			[][]int{{10}, {20, 21, 22}},
+			[]time.Duration{10 * time.Second, time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,10 +108,14 @@ func TestMergeForwardsEveryValue(t *testing.T) {
 				var ins []<-chan int
 				var want []int
 				var lastClose time.Duration
+				sentAt := map[int]time.Duration{} // when each value's input sends it
 				for i, vals := range tt.inputs {
 					ins = append(ins, source(t.Context(), vals, tt.gaps[i]))
 					want = append(want, vals...)
 					lastClose = max(lastClose, time.Duration(len(vals))*tt.gaps[i])
+					for k, v := range vals {
+						sentAt[v] = time.Duration(k+1) * tt.gaps[i]
+					}
 				}
 				out := Merge(t.Context(), ins...)
 				require.NotNil(t, out, "Merge returned a nil channel")
@@ -121,6 +128,14 @@ func TestMergeForwardsEveryValue(t *testing.T) {
 					assert.Equal(t, vals, inOrder(r.got, vals),
 						"one input's values, in the order they came out")
 				}
+				for i, v := range r.got {
+					if at, ok := sentAt[v]; ok && r.times[i] != at {
+						t.Errorf("value %d came out %v after the start; its input "+
+							"sent it at %v: Merge must forward from every input at "+
+							"once, not wait for one input to close before it reads "+
+							"the next", v, r.times[i], at)
+					}
+				}
 				assert.True(t, r.closed, "the output was not closed %v after "+
 					"the last input closed", patience)
 				assert.Equal(t, lastClose, r.at, "the output was closed after; "+
@@ -128,6 +143,67 @@ func TestMergeForwardsEveryValue(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestMergeClosesOnlyAfterItsForwardersStop cancels ctx while Merge's
+// forwarder waits for an input that is slow to deliver. The output must
+// be closed only once every goroutine of Merge has stopped: a close that
+// does not wait for every sender lets a forwarder that is still running
+// send on a closed channel, which panics. A forwarder that waits for its
+// input and for ctx at once stops at the cancel, and the output may then
+// close at once; one that waits for its input alone stops when the input
+// delivers, and the output must stay open until then.
+func TestMergeClosesOnlyAfterItsForwardersStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		before := goleak.IgnoreCurrent()
+		ctx, cancel := context.WithCancel(t.Context())
+		slow := make(chan int) // an input that delivers only when the test says
+		out := Merge(ctx, slow)
+		require.NotNil(t, out, "Merge returned a nil channel")
+		synctest.Wait() // the forwarder waits for slow
+		cancel()
+		synctest.Wait() // Merge has done all it can before slow delivers
+		select {
+		case v, ok := <-out:
+			running := goleak.Find(before) // Merge's goroutines still there
+			// We close slow rather than send on it, so that a forwarder
+			// still waiting ends without sending on the closed output.
+			close(slow)
+			if ok {
+				t.Fatalf("received %d after cancel, from an input that sent "+
+					"nothing", v)
+			}
+			if running != nil {
+				t.Fatalf("the output was closed at the cancel, while a "+
+					"goroutine of Merge was still running (waiting for its "+
+					"input): when that input delivers, the forwarder's send "+
+					"on the closed output panics. Close the output only after "+
+					"every forwarder has returned. Still running: %v", running)
+			}
+			return // every goroutine of Merge had stopped: a right close
+		default: // still open: the forwarder still waits for its input
+		}
+
+		select {
+		case slow <- 7: // the forwarder takes it, sees ctx done, and returns
+		case <-time.After(patience):
+			close(slow)
+			t.Fatalf("the output is not closed %v after cancel, and Merge "+
+				"does not read its input either: is nobody left to close it?",
+				patience)
+		}
+		synctest.Wait() // Merge has done all it will do
+		select {
+		case v, ok := <-out:
+			assert.False(t, ok, "received %d after cancel: the forwarder "+
+				"should have stopped, not forwarded it", v)
+		default:
+			t.Error("the output is not closed after cancel, although Merge's " +
+				"only forwarder had nothing left to do: close it once every " +
+				"forwarder has returned")
+		}
+		close(slow)
+	})
 }
 
 // TestMergeStopsWhenConsumerStops checks that a consumer that takes a few
@@ -242,9 +318,10 @@ func TestBoxOffice(t *testing.T) {
 
 // A drained is what drain saw on a channel.
 type drained struct {
-	got    []int         // the values received, in order
-	closed bool          // the channel was closed
-	at     time.Duration // when the close was seen, from drain's start
+	got    []int           // the values received, in order
+	times  []time.Duration // when each of got came, from drain's start
+	closed bool            // the channel was closed
+	at     time.Duration   // when the close was seen, from drain's start
 }
 
 // drain receives from ch until it is closed, until it has received more
@@ -262,6 +339,7 @@ func drain(ch <-chan int, limit int) drained {
 				return r
 			}
 			r.got = append(r.got, v)
+			r.times = append(r.times, time.Since(begin))
 		case <-timer.C: // never closed
 			return r
 		}

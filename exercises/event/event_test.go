@@ -51,6 +51,48 @@ func TestWaitTimeoutLeavesNothingBehind(t *testing.T) {
 	goleak.VerifyNone(t)
 }
 
+// TestWaitsLeaveNothingBehindWhenTheyGiveUp checks that a Wait whose ctx
+// is cancelled while it waits, and a WaitTimeout whose time runs out,
+// leave no goroutine behind: one left waiting for the gate would wait
+// until it opens, and for good if it never does. We open the gate once we
+// have looked, which ends such a goroutine, if it only waits for the
+// gate, so that the test reports it rather than synctest panicking.
+func TestWaitsLeaveNothingBehindWhenTheyGiveUp(t *testing.T) {
+	waits := []struct {
+		name string
+		wait func(ctx context.Context, g *Gate) bool // reports the gate open
+	}{
+		{"Wait cancelled at 1s", func(ctx context.Context, g *Gate) bool {
+			return g.Wait(ctx) == nil
+		}},
+		{"WaitTimeout(1s)", func(_ context.Context, g *Gate) bool {
+			return g.WaitTimeout(time.Second)
+		}},
+	}
+	for _, w := range waits {
+		t.Run(w.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := mustNewGate(t)
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				time.AfterFunc(time.Second, cancel)
+				before := goleak.IgnoreCurrent()
+				opened := w.wait(ctx, g)
+				synctest.Wait() // what the wait left behind has done all it can
+				leaked := goleak.Find(before)
+				g.Open()
+				synctest.Wait()
+				assert.False(t, opened, "%s on a gate that stays closed "+
+					"reported it open", w.name)
+				assert.NoError(t, leaked, "goroutines left behind by %s, "+
+					"still waiting for a gate that may never open; a wait "+
+					"that gives up must leave nothing running (select on the "+
+					"gate's channel in the calling goroutine)", w.name)
+			})
+		})
+	}
+}
+
 // TestOpenReleasesEveryWaiterAtOnce checks that waiters block until Open,
 // and that one Open releases every one of them, Wait and WaitTimeout
 // alike, at the very moment it is called.

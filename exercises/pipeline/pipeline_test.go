@@ -335,6 +335,52 @@ func TestStoreErrorStopsEverything(t *testing.T) {
 	})
 }
 
+// TestSlowStoreErrorStopsTheParser crawls 10 pages of 1s with 4 workers
+// into a store that takes 1.5s and then fails. At 1s the storer takes the
+// first title; the parser takes the second page, parses it, and waits to
+// hand the title on, and the fetchers fetch four more pages. When the
+// store fails, at 2.5s, every stage must stop at once, the parser in the
+// middle of its send too: Crawl returns the store's error at 2.5s. A
+// parser that sends with a bare send waits forever for a storer that is
+// gone.
+func TestSlowStoreErrorStopsTheParser(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		web := &fakeWeb{start: time.Now()}
+		var stores atomic.Int64
+		store := func(ctx context.Context, url, title string) error {
+			stores.Add(1)
+			timer := time.NewTimer(1500 * time.Millisecond)
+			defer timer.Stop()
+			select {
+			case <-timer.C: // the disk is full
+				return errDiskFull
+			case <-ctx.Done(): // cancelled: give up now
+				return ctx.Err()
+			}
+		}
+		var err error
+		done := make(chan struct{}) // closed when Crawl has returned
+		go func() {
+			defer close(done)
+			err = Crawl(t.Context(), urls(10), web.fetch, parseTitle, store, 4)
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Hour):
+			// Crawl's goroutines are blocked for good: synctest reports
+			// them (deadlock) when the test ends.
+			t.Fatal("Crawl did not return within an hour of the store's " +
+				"error at 2.5s: a stage is blocked for good, most likely the " +
+				"parser on a send to the storer that has gone; every send " +
+				"must select on ctx.Done()")
+		}
+		assert.ErrorIs(t, err, errDiskFull, "Crawl's error")
+		assert.Equal(t, 2500*time.Millisecond, time.Since(web.start),
+			"Crawl returned at; want the moment the store failed")
+		assert.Equal(t, int64(1), stores.Load(), "store calls")
+	})
+}
+
 // TestParseErrorIsReturned checks that a parse error stops the crawl and
 // is returned, naming its url.
 func TestParseErrorIsReturned(t *testing.T) {

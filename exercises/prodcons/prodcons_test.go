@@ -255,9 +255,12 @@ func TestOpenErrorIsReturned(t *testing.T) {
 		names := []string{"short.txt", "long.txt", "missing.txt", "more.txt"}
 		start := time.Now()
 		got, err := CountWords(t.Context(), slow, names, 2, 2, 1)
-		require.ErrorIs(t, err, fs.ErrNotExist)
-		assert.Contains(t, err.Error(), "missing.txt")
-		assert.Nil(t, got)
+		require.ErrorIs(t, err, fs.ErrNotExist, "CountWords' error when "+
+			"missing.txt does not exist; want the first error, from opening "+
+			"it, not the context.Canceled of a producer that it stopped")
+		assert.Contains(t, err.Error(), "missing.txt",
+			"the error should name the file that is missing")
+		assert.Nil(t, got, "the counts when a file is missing")
 		assert.Equal(t, 2*time.Second, time.Since(start),
 			"want the error at 1.5s to stop the other producer after its Read")
 		assert.Equal(t, int64(0), slow.open.Load(), "files left open")
@@ -265,13 +268,19 @@ func TestOpenErrorIsReturned(t *testing.T) {
 }
 
 // TestReadErrorIsReturned checks that an error from reading a file, not
-// only from opening it, is returned.
+// only from opening it, is returned, and that the file that failed is
+// closed like the others: a Close written by hand at the end of the happy
+// path is skipped by the early return for the error.
 func TestReadErrorIsReturned(t *testing.T) {
 	files, names := generated(3, 3)
 	bad := &slowFS{files: files, fail: names[1]}
 	got, err := CountWords(t.Context(), bad, names, 2, 2, 1)
-	require.ErrorIs(t, err, errDisk)
-	assert.Nil(t, got)
+	require.ErrorIs(t, err, errDisk, "CountWords' error when reading %s "+
+		"fails with %q; want that read error", names[1], errDisk)
+	assert.Nil(t, got, "the counts when a read fails")
+	assert.Equal(t, int64(0), bad.open.Load(), "files still open after "+
+		"CountWords returned; want every file it opened closed, on the "+
+		"error paths too (defer f.Close() right after the Open)")
 }
 
 // TestPanicsOnBadLimits checks that limits that could never work are

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -27,6 +28,12 @@ import (
 // panic ("deadlock: all goroutines in bubble are blocked"), which fails
 // the test and ends the test binary. So the tests that such a bug would
 // hang come last, each after checking, and reporting, what it can first.
+//
+// A goroutine blocked on the queue's sync.Mutex, though, is not durably
+// blocked: a Put or Get that returns while still holding the lock would
+// hang a synctest test for good, with no message. So the tests that close
+// a queue check first, outside any bubble and bounded in real time by
+// hangcheck, that the calls which end in ErrClosed let go of the lock.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
@@ -224,6 +231,7 @@ func TestOneFreeSlotReleasesOnePut(t *testing.T) {
 // it: after reporting, the test waits for it, and synctest reports the
 // deadlock.
 func TestCloseWakesEveryWaiter(t *testing.T) {
+	requireClosedQueueUnlocks(t)
 	synctest.Test(t, func(t *testing.T) {
 		full, empty := mustNew[int](t, 1), mustNew[int](t, 1)
 		require.NoError(t, full.Put(0))
@@ -277,29 +285,64 @@ func TestCloseWakesEveryWaiter(t *testing.T) {
 // TestGetDrainsAfterClose checks what Close leaves behind: Put fails at
 // once, and Get returns the items that were in the queue, oldest first,
 // then ErrClosed, without blocking, as often as it is called. A second
-// Close changes nothing.
+// Close changes nothing. Nothing here should wait, so the calls run
+// outside synctest, bounded by hangcheck: a Get that waits on a closed
+// queue, or a Put or Get that returns ErrClosed without unlocking, fails
+// the test after a few seconds instead of hanging it.
 func TestGetDrainsAfterClose(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		q := mustNew[string](t, 3)
-		require.NoError(t, q.Put("a"))
-		require.NoError(t, q.Put("b"))
-		q.Close()
-		assert.Equal(t, 2, q.Len(), "Len after Close: the items stay")
-		assert.ErrorIs(t, q.Put("c"), ErrClosed, "Put after Close")
-		assert.Equal(t, 2, q.Len(), "Len after a Put on the closed queue")
-		q.Close()
+	q := mustNew[string](t, 3)
+	require.NoError(t, q.Put("a"))
+	require.NoError(t, q.Put("b"))
 
-		for _, want := range []string{"a", "b"} {
+	// We record what we see and check it once hangcheck is done: a test
+	// must not fail from a goroutine it started.
+	type got struct {
+		v   string
+		err error
+	}
+	var lenAfterClose, lenAfterPut, lenAfterDrain int
+	var putErr error
+	var gets []got
+	hangcheck.Within(t, "Put, Get and Len on a closed queue", func() {
+		q.Close()
+		lenAfterClose = q.Len()
+		putErr = q.Put("c")
+		lenAfterPut = q.Len()
+		q.Close()
+		for range 4 {
 			v, err := q.Get()
-			require.NoError(t, err, "Get after Close, with items left")
-			assert.Equal(t, want, v, "Get after Close, with items left")
+			gets = append(gets, got{v, err})
 		}
-		for range 2 {
-			v, err := q.Get() // a deadlock here: Get waits on a closed queue
-			assert.ErrorIs(t, err, ErrClosed, "Get on a closed, empty queue")
-			assert.Zero(t, v, "Get on a closed, empty queue")
-		}
-		assert.Equal(t, 0, q.Len(), "Len after draining")
+		lenAfterDrain = q.Len()
+	})
+	assert.Equal(t, 2, lenAfterClose, "Len after Close: the items stay")
+	assert.ErrorIs(t, putErr, ErrClosed, "Put after Close")
+	assert.Equal(t, 2, lenAfterPut, "Len after a Put on the closed queue")
+	want := []got{{"a", nil}, {"b", nil}, {"", ErrClosed}, {"", ErrClosed}}
+	assert.Equal(t, want, gets, "four Gets on a closed queue that held "+
+		"\"a\" and \"b\": want the two items, oldest first, then the zero "+
+		"value and ErrClosed, again and again")
+	assert.Equal(t, 0, lenAfterDrain, "Len after draining")
+}
+
+// requireClosedQueueUnlocks checks, in real time and outside any synctest
+// bubble, that Put and Get on a closed queue return and let go of the
+// queue's lock. A Put or Get that returns ErrClosed early and skips its
+// Unlock leaves the lock held for good, and every later call waits for it.
+// synctest cannot see a goroutine blocked on a sync.Mutex, so the tests
+// that block waiters in a bubble and close their queue call this first:
+// such a bug then fails them with a message instead of hanging them.
+func requireClosedQueueUnlocks(t *testing.T) {
+	t.Helper()
+	q := mustNew[int](t, 1)
+	hangcheck.Within(t, "Put, Get and Len on a closed queue, each called "+
+		"after the one before had returned ErrClosed", func() {
+		q.Close()
+		_ = q.Put(1)
+		_ = q.Put(2)
+		_, _ = q.Get()
+		_, _ = q.Get()
+		_ = q.Len()
 	})
 }
 
@@ -314,6 +357,7 @@ func TestGetDrainsAfterClose(t *testing.T) {
 // but it cannot catch it on every run.
 func TestManyProducersAndConsumers(t *testing.T) {
 	const producers, consumers, perProducer, capacity = 8, 8, 500, 3
+	requireClosedQueueUnlocks(t)
 	synctest.Test(t, func(t *testing.T) {
 		q := mustNew[int](t, capacity)
 		var closed atomic.Bool // set just before Close

@@ -33,8 +33,8 @@ func TestNoReplicas(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		begin := time.Now()
 		answer, err := First(t.Context(), "q")
-		assert.ErrorIs(t, err, ErrNoReplicas)
-		assert.Empty(t, answer)
+		assert.ErrorIs(t, err, ErrNoReplicas, "First's error with no replicas")
+		assert.Empty(t, answer, "First's answer with no replicas")
 		assert.Zero(t, time.Since(begin), "First with no replicas waited")
 	})
 }
@@ -53,7 +53,7 @@ func TestReturnsTheFastestAnswer(t *testing.T) {
 			answers(begin, 2*time.Second, "b"),
 		}
 		answer, err := First(t.Context(), "select 1", replicas(rs)...)
-		require.NoError(t, err)
+		require.NoError(t, err, "First's error, with three replicas that all answer")
 		assert.Equal(t, "a: select 1", answer, "the answer of the fastest replica")
 		assert.Equal(t, time.Second, time.Since(begin),
 			"First returned after; want the moment the fastest replica answered")
@@ -79,7 +79,7 @@ func TestLosersAreCancelledAtOnce(t *testing.T) {
 			answers(begin, time.Hour, "d"),
 		}
 		_, err := First(t.Context(), "q", replicas(append(losers, winner))...)
-		require.NoError(t, err)
+		require.NoError(t, err, "First's error, with a replica that answers at 1s")
 		returned := time.Since(begin)
 		for i, l := range losers {
 			s := l.snapshot()
@@ -107,8 +107,8 @@ func TestWaitsForLosersToStop(t *testing.T) {
 		slowToStop.stopTakes = 500 * time.Millisecond
 		answer, err := First(t.Context(), "q",
 			replicas([]*fake{answers(begin, time.Second, "a"), slowToStop})...)
-		require.NoError(t, err)
-		assert.Equal(t, "a: q", answer)
+		require.NoError(t, err, "First's error, with a replica that answers at 1s")
+		assert.Equal(t, "a: q", answer, "the answer of the replica that answered at 1s")
 		assert.Equal(t, 1500*time.Millisecond, time.Since(begin),
 			"First returned after; want the moment the last replica call "+
 				"returned (cancelled at 1s, it takes 500ms to stop)")
@@ -131,7 +131,7 @@ func TestFailureDoesNotWin(t *testing.T) {
 		}
 		answer, err := First(t.Context(), "q", replicas(rs)...)
 		require.NoError(t, err, "a failure at 1s, then an answer at 2s")
-		assert.Equal(t, "b: q", answer)
+		assert.Equal(t, "b: q", answer, "the first good answer, at 2s, after a failure at 1s")
 		assert.Equal(t, 2*time.Second, time.Since(begin),
 			"First returned after; want the moment of the first good answer")
 		assert.Equal(t, 2*time.Second, rs[2].snapshot().doneAt,
@@ -156,8 +156,8 @@ func TestAllFail(t *testing.T) {
 			fails(begin, time.Second, errs[2]),
 		}
 		answer, err := First(t.Context(), "q", replicas(rs)...)
-		require.Error(t, err)
-		assert.Empty(t, answer)
+		require.Error(t, err, "First's error when every replica fails: want them joined, not nil")
+		assert.Empty(t, answer, "First's answer when every replica fails")
 		assert.Equal(t, 3*time.Second, time.Since(begin),
 			"First returned after; want the moment the last replica failed")
 		for _, e := range errs {
@@ -202,7 +202,7 @@ func TestContextDoneFirst(t *testing.T) {
 					answers(begin, time.Hour, "c"),
 				}
 				answer, err := First(ctx, "q", replicas(rs)...)
-				assert.Empty(t, answer)
+				assert.Empty(t, answer, "First's answer when ctx ends first")
 				assert.Equal(t, tt.wantErr, err, "First's error: want ctx.Err() itself")
 				assert.Equal(t, 2*time.Second, time.Since(begin),
 					"First returned after; want the moment ctx was done")
@@ -215,6 +215,33 @@ func TestContextDoneFirst(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestContextDoneWaitsForReplicasToStop gives First a replica that takes
+// 500ms to stop once cancelled, and a ctx whose deadline passes at 2s,
+// before any replica answers. First must return ctx.Err() only once every
+// replica call has returned: at exactly 2.5s, not at 2s with a replica
+// still running. Waiting for the replicas is owed on every way out of
+// First, not only when a replica answered.
+func TestContextDoneWaitsForReplicasToStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		defer outlastReplicas()
+		begin := time.Now()
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		defer cancel()
+		slowToStop := answers(begin, time.Hour, "b")
+		slowToStop.stopTakes = 500 * time.Millisecond
+		answer, err := First(ctx, "q",
+			replicas([]*fake{answers(begin, 5*time.Second, "a"), slowToStop})...)
+		assert.Empty(t, answer, "First's answer when ctx ends first")
+		assert.Equal(t, context.DeadlineExceeded, err, "First's error: want ctx.Err() itself")
+		assert.Equal(t, 2500*time.Millisecond, time.Since(begin),
+			"First returned after; want the moment the last replica call "+
+				"returned (ctx done at 2s, one replica takes 500ms to stop): "+
+				"First must wait for its replicas when ctx ends too")
+		assert.Equal(t, 2500*time.Millisecond, slowToStop.snapshot().returnedAt,
+			"the slow-to-stop replica returned at (-1ns: not yet when First returned)")
+	})
 }
 
 // TestAlreadyDoneContext calls First with a ctx that is already cancelled,
@@ -256,8 +283,8 @@ func TestNoGoroutineLeftBehind(t *testing.T) {
 			answers(begin, 3*time.Second, "c"),
 		}
 		answer, err := First(t.Context(), "q", replicas(rs)...)
-		require.NoError(t, err)
-		assert.Equal(t, "a: q", answer)
+		require.NoError(t, err, "First's error, with a replica that answers at 1s")
+		assert.Equal(t, "a: q", answer, "the answer of the replica that answered at 1s")
 
 		outlastReplicas()
 		synctest.Wait()

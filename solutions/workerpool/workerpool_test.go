@@ -34,10 +34,12 @@ func thumbOf(img Image) Thumb {
 // A probe is an instrumented f: it counts, with atomics, the calls in
 // progress (and the most there ever were), the calls started, and how many
 // times each image was shrunk. Image i takes took(i) of fake time, or
-// until ctx is done, and then fails with errs[i] if that is not nil.
+// until ctx is done (and then stopTakes more to give up), and then fails
+// with errs[i] if that is not nil.
 type probe struct {
-	took func(i int) time.Duration
-	errs map[int]error
+	took      func(i int) time.Duration
+	errs      map[int]error
+	stopTakes time.Duration // how long a call takes to return once ctx is done
 
 	inFlight atomic.Int64
 	peak     atomic.Int64
@@ -65,7 +67,8 @@ func (p *probe) f(ctx context.Context, img Image) (Thumb, error) {
 	defer timer.Stop()
 	select {
 	case <-timer.C: // the work is done
-	case <-ctx.Done(): // cancelled: give up now
+	case <-ctx.Done(): // cancelled: give up, which may take a while
+		time.Sleep(p.stopTakes)
 		return Thumb{}, ctx.Err()
 	}
 	if err := p.errs[i]; err != nil {
@@ -106,7 +109,7 @@ func TestAtMostNAtOnce(t *testing.T) {
 				imgs := images(tt.count)
 				begin := time.Now()
 				results, err := Process(t.Context(), imgs, tt.n, p.f)
-				require.NoError(t, err)
+				require.NoError(t, err, "Process's error, with no job failing")
 				assert.Equal(t, tt.want, time.Since(begin),
 					"%d images of 1s, at most %d at once", tt.count, tt.n)
 				assert.Equal(t, int64(min(tt.count, tt.n)), p.peak.Load(),
@@ -115,10 +118,39 @@ func TestAtMostNAtOnce(t *testing.T) {
 					assert.Equal(t, int64(1), p.calls[i].Load(),
 						"times image %d was shrunk", i)
 				}
-				assert.Equal(t, wantThumbs(imgs), results)
+				assert.Equal(t, wantThumbs(imgs), results, "the results: want image i's thumb at index i")
 			})
 		})
 	}
+}
+
+// TestFreeWorkerTakesTheNextImage shrinks 5 images with n = 2, the first
+// of 4s and the others of 1s. While one worker shrinks the slow image,
+// the other must take the four quick ones, one after another: the batch
+// takes exactly 4s. Images split among the workers in advance (in chunks,
+// or every other one) leave a worker idle while images wait for the
+// other, and take 6s.
+func TestFreeWorkerTakesTheNextImage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const count, n = 5, 2
+		p := newProbe(count, func(i int) time.Duration {
+			if i == 0 {
+				return 4 * time.Second
+			}
+			return time.Second
+		})
+		imgs := images(count)
+		begin := time.Now()
+		results, err := Process(t.Context(), imgs, n, p.f)
+		require.NoError(t, err, "Process's error, with no job failing")
+		assert.Equal(t, 4*time.Second, time.Since(begin),
+			"5 images, the first of 4s and the others of 1s, at most 2 at "+
+				"once, took; want 4s: a worker that is free must take the "+
+				"next image waiting, whichever worker it would have gone to "+
+				"had the images been split among the workers in advance")
+		assert.Equal(t, int64(n), p.peak.Load(), "most calls of f in progress at once")
+		assert.Equal(t, wantThumbs(imgs), results, "the results, in input order")
+	})
 }
 
 // TestResultsInInputOrder makes the later images quicker, so that the
@@ -134,8 +166,10 @@ func TestResultsInInputOrder(t *testing.T) {
 				p := newProbe(count, reverse)
 				imgs := images(count)
 				results, err := Process(t.Context(), imgs, n, p.f)
-				require.NoError(t, err)
-				assert.Equal(t, wantThumbs(imgs), results)
+				require.NoError(t, err, "Process's error, with no job failing")
+				assert.Equal(t, wantThumbs(imgs), results, "the results, with the later images "+
+					"finishing first: want image i's thumb at index i, whatever order "+
+					"the calls finished in")
 			})
 		})
 	}
@@ -158,7 +192,7 @@ func TestEveryErrorAtItsIndex(t *testing.T) {
 		imgs := images(count)
 		results, err := Process(t.Context(), imgs, 2, p.f)
 		require.NoError(t, err, "a job's error is not Process's error")
-		require.Len(t, results, count)
+		require.Len(t, results, count, "want one Result per image, failed or not")
 		for i, img := range imgs {
 			if want := p.errs[i]; want != nil {
 				assert.ErrorIs(t, results[i].Err, want, "results[%d].Err", i)
@@ -186,12 +220,44 @@ func TestCancelStopsStartingJobs(t *testing.T) {
 		p := newProbe(10, oneSecond)
 		begin := time.Now()
 		results, err := Process(ctx, images(10), 3, p.f)
-		assert.ErrorIs(t, err, context.Canceled)
-		assert.Nil(t, results)
+		assert.ErrorIs(t, err, context.Canceled, "Process's error after a cancel")
+		assert.Nil(t, results, "Process's results after a cancel")
 		assert.Equal(t, 1500*time.Millisecond, time.Since(begin),
 			"returned after; want the moment ctx was cancelled")
 		assert.Equal(t, int64(6), p.started.Load(), "images started")
 		assert.Zero(t, p.inFlight.Load(), "calls still in progress")
+	})
+}
+
+// TestCancelWaitsForCallsInProgress cancels ctx at 1.5s, as above, but
+// each call of f takes 500ms to give up once ctx is done (it frees its
+// buffers, say). Process must wait for the calls in progress: it returns
+// context.Canceled at exactly 2s, with none still in progress, not at
+// 1.5s with three calls still running.
+func TestCancelWaitsForCallsInProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		time.AfterFunc(1500*time.Millisecond, cancel)
+		// A Process that returns without waiting leaves calls of f running
+		// for 500ms: we outlast them, so that the test reports them rather
+		// than synctest panicking because goroutines remain.
+		defer time.Sleep(time.Second)
+		p := newProbe(10, oneSecond)
+		p.stopTakes = 500 * time.Millisecond
+		begin := time.Now()
+		results, err := Process(ctx, images(10), 3, p.f)
+		returned := time.Since(begin)
+		inFlight := p.inFlight.Load()
+		assert.ErrorIs(t, err, context.Canceled, "Process's error after a cancel")
+		assert.Nil(t, results, "Process's results after a cancel")
+		assert.Zero(t, inFlight, "calls of f still in progress when Process "+
+			"returned: after a cancel, Process must still wait for every "+
+			"call in progress (wg.Wait on every way out)")
+		assert.Equal(t, 2*time.Second, returned, "Process returned after; "+
+			"want the moment the last call in progress returned (cancelled "+
+			"at 1.5s, each call takes 500ms to give up)")
+		assert.Equal(t, int64(6), p.started.Load(), "images started")
 	})
 }
 
@@ -203,8 +269,8 @@ func TestCancelledBeforeTheStart(t *testing.T) {
 		cancel()
 		p := newProbe(5, oneSecond)
 		results, err := Process(ctx, images(5), 2, p.f)
-		assert.ErrorIs(t, err, context.Canceled)
-		assert.Nil(t, results)
+		assert.ErrorIs(t, err, context.Canceled, "Process's error with ctx already done")
+		assert.Nil(t, results, "Process's results with ctx already done")
 		assert.Zero(t, p.started.Load(), "images started")
 	})
 }
@@ -213,8 +279,8 @@ func TestCancelledBeforeTheStart(t *testing.T) {
 func TestNoImages(t *testing.T) {
 	p := newProbe(0, oneSecond)
 	results, err := Process(t.Context(), nil, 3, p.f)
-	require.NoError(t, err)
-	assert.Empty(t, results)
+	require.NoError(t, err, "Process's error with no images")
+	assert.Empty(t, results, "Process's results with no images")
 }
 
 // TestNoGoroutineLeft checks, with real time and instant jobs, that every

@@ -1,0 +1,142 @@
+// Wrong: a producer closes its file by hand on each way out but one: the return for a read error skips the Close, and the file stays open.
+// Close it with defer f.Close() right after a successful Open.
+// Caught by: TestReadErrorIsReturned
+package wordcount
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// CountWords counts the words in the files called names in files, and
+// returns how often each word occurs. A word is a run of non-space
+// characters, as strings.Fields splits them; counts are case-sensitive.
+//
+// At most producers goroutines read files at once, each file whole, line
+// by line; they send the lines over a channel of capacity buf to
+// consumers goroutines, which count the words. So at most producers files
+// are open at once, and at most buf lines wait between the two sides: a
+// producer waits while the buffer is full. CountWords panics if producers
+// or consumers is less than 1, or buf is negative.
+//
+// The first error wins: if a file cannot be opened or read, CountWords
+// stops the other goroutines and returns that error, naming the file. If
+// ctx is done first, it returns ctx.Err() (or its cause). A Read already
+// in progress is not interrupted, but no goroutine starts another after
+// the cancel. On error the map is nil. Every goroutine CountWords starts
+// has returned when it returns.
+func CountWords(ctx context.Context, files fs.FS, names []string,
+	producers, consumers, buf int) (map[string]int, error) {
+	switch {
+	case producers < 1:
+		panic("wordcount: producers must be at least 1")
+	case consumers < 1:
+		panic("wordcount: consumers must be at least 1")
+	case buf < 0:
+		panic("wordcount: buf must not be negative")
+	}
+
+	// The first error cancels ctx with itself as the cause, which stops
+	// every other goroutine; context.Cause returns it at the end.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	// The bounded buffer between the two sides.
+	lines := make(chan string, buf)
+
+	// The producers take the next name by index: an atomic counter is
+	// the whole work queue, with no goroutine to feed it.
+	var next atomic.Int64
+	var prod sync.WaitGroup
+	for range producers {
+		prod.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) || ctx.Err() != nil {
+					return
+				}
+				if err := send(ctx, files, names[i], lines); err != nil {
+					cancel(err) // the first cause wins; later ones are ignored
+					return
+				}
+			}
+		})
+	}
+
+	// Only the sending side closes lines, once every producer is done:
+	// a producer that closed it would make the others' sends panic.
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		prod.Wait()
+		close(lines)
+	}()
+
+	// Each consumer counts into its own map, so no lock is needed; we
+	// merge them after the consumers are done.
+	counts := make([]map[string]int, consumers)
+	var cons sync.WaitGroup
+	for j := range consumers {
+		counts[j] = map[string]int{}
+		cons.Go(func() {
+			for {
+				select {
+				case line, ok := <-lines: // a line, or closed and empty
+					if !ok {
+						return
+					}
+					for _, w := range strings.Fields(line) {
+						counts[j][w]++
+					}
+				case <-ctx.Done(): // cancelled, or an error elsewhere
+					return
+				}
+			}
+		})
+	}
+	cons.Wait()
+	<-closed
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+
+	total := counts[0]
+	for _, c := range counts[1:] {
+		for w, n := range c {
+			total[w] += n
+		}
+	}
+	return total, nil
+}
+
+// send reads the file called name line by line and sends each line on
+// lines, until the file ends or ctx is done.
+func send(ctx context.Context, files fs.FS, name string,
+	lines chan<- string) error {
+	f, err := files.Open(name)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			f.Close()
+			return err
+		}
+		select {
+		case lines <- sc.Text(): // there was room
+		case <-ctx.Done(): // the consumers may be gone: stop
+			f.Close()
+			return ctx.Err()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", name, err) // f is never closed
+	}
+	return f.Close()
+}
