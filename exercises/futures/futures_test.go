@@ -3,6 +3,7 @@ package future
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -163,6 +164,36 @@ func TestThenRunsOnceWhenDone(t *testing.T) {
 	})
 }
 
+// TestThenCallbacksRunOneAfterAnother adds three callbacks that each
+// take 1s (fake time) to a fetch of 1s. The future's goroutine calls them
+// itself, one after another, in the order they were added: they start at
+// exactly 1s, 2s and 3s. Callbacks started each in a goroutine of its own
+// would all start at 1s, in any order.
+func TestThenCallbacksRunOneAfterAnother(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		begin := time.Now()
+		f := Go(fetch(time.Second, Quote{"META", 600}))
+		starts := make(chan string, 3) // room for every callback
+		for i := range 3 {
+			f.Then(func(Quote, error) {
+				starts <- fmt.Sprintf("callback %d at %v", i, time.Since(begin))
+				time.Sleep(time.Second) // a slow callback, in fake time
+			})
+		}
+		time.Sleep(time.Minute) // time for every callback
+		synctest.Wait()
+		close(starts)
+		var got []string
+		for s := range starts {
+			got = append(got, s)
+		}
+		assert.Equal(t, []string{"callback 0 at 1s", "callback 1 at 2s", "callback 2 at 3s"},
+			got, "callbacks of 1s each, in the order they started, and when; "+
+				"want them called one after another on the future's goroutine, "+
+				"in the order added, from the moment fn returned (1s)")
+	})
+}
+
 func TestThenAfterDoneRunsAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := Go(fetch(time.Second, Quote{"AMZN", 200}))
@@ -205,15 +236,29 @@ func TestThenMayUseTheFuture(t *testing.T) {
 
 // TestThenRacesWithCompletion adds callbacks from many goroutines while
 // the fetch finishes: each must run exactly once, whether it was added
-// before or after.
+// before or after. The fetch and the goroutines wait at a start line, so
+// that as many Thens as possible run at the moment fn returns. No test can
+// force the interleaving that breaks a Then which checks whether the
+// future is done and adds its callback in two separate steps, so we give
+// it many chances: under the race detector, which the check uses, a round
+// shows it about one time in ten.
 func TestThenRacesWithCompletion(t *testing.T) {
-	for range 20 {
-		f := Go(func() (Quote, error) { return Quote{"X", 1}, nil })
-		var calls [50]atomic.Int64
+	const rounds, adders = 100, 50
+	for round := range rounds {
+		start := make(chan struct{})
+		f := Go(func() (Quote, error) {
+			<-start
+			return Quote{"X", 1}, nil
+		})
+		var calls [adders]atomic.Int64
 		var wg sync.WaitGroup
 		for i := range calls {
-			wg.Go(func() { f.Then(func(Quote, error) { calls[i].Add(1) }) })
+			wg.Go(func() {
+				<-start
+				f.Then(func(Quote, error) { calls[i].Add(1) })
+			})
 		}
+		close(start)
 		wg.Wait()
 		_, err := f.Result(t.Context())
 		require.NoError(t, err)
@@ -221,7 +266,9 @@ func TestThenRacesWithCompletion(t *testing.T) {
 		// goroutine, maybe after Result returns: wait for it to end.
 		goleak.VerifyNone(t)
 		for i := range calls {
-			require.Equal(t, int64(1), calls[i].Load(), "callback %d calls", i)
+			require.Equal(t, int64(1), calls[i].Load(), "round %d: callback %d "+
+				"was called this many times; want exactly once, whether it was "+
+				"added before or after fn returned", round+1, i)
 		}
 	}
 }

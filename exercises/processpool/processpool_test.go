@@ -63,6 +63,10 @@ const (
 //	crash-always-on-7   doubles; a worker that sees 7 exits with status 3
 //	block               tells the gate it has started, then waits to be
 //	                    killed (or for the gate to close: an error)
+//	block-unless-negative
+//	                    fails at once on a negative item, as
+//	                    refuse-negative does; blocks on the others, as
+//	                    block does
 //	gated               returns 10·item; item 1 waits at the gate until
 //	                    the test lets it go, the others only say they ran
 func testFuncs() map[string]Func {
@@ -94,6 +98,12 @@ func testFuncs() map[string]Func {
 			return 2 * n, nil
 		},
 		"block": func(n int) (int, error) {
+			return n, atGate(n, true)
+		},
+		"block-unless-negative": func(n int) (int, error) {
+			if n < 0 {
+				return 0, fmt.Errorf("negative item %d", n)
+			}
 			return n, atGate(n, true)
 		},
 		"gated": func(n int) (int, error) {
@@ -435,6 +445,26 @@ func TestMapReturnsTheFunctionsError(t *testing.T) {
 	out, err = mapWithin(t, t.Context(), cmd, 2, "triple", []int{5})
 	assert.EqualError(t, err, `processpool: item 0: triple(5): unknown function "triple"`)
 	assert.Nil(t, out)
+	noChildLeft(t)
+}
+
+// TestMapFirstErrorStopsTheOtherWorkers maps block-unless-negative over
+// 1 and -2 with 2 workers: one worker gets the job for 1, which blocks
+// until it is killed, and the other the job for -2, which fails at once.
+// The first error wins and stops the other workers, even in the middle of
+// a job: Map must kill the worker running the job for 1 and return the
+// error for -2, not wait for a job that never ends.
+func TestMapFirstErrorStopsTheOtherWorkers(t *testing.T) {
+	g := newGate(t)
+	cmd, _ := command(t, g.env())
+	c := mapAsync(t, g, t.Context(), cmd, 2, "block-unless-negative", []int{1, -2})
+	hangcheck.Within(t, "Map(block-unless-negative) after the job for -2 "+
+		"failed (does the first error kill the worker still running the job "+
+		"for 1?)", func() { <-c.done })
+	assert.EqualError(t, c.err,
+		"processpool: item 1: block-unless-negative(-2): negative item -2",
+		"want the first error, the one for -2, not the killed job's")
+	assert.Nil(t, c.out, "the results, with an error")
 	noChildLeft(t)
 }
 

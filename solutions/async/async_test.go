@@ -109,7 +109,9 @@ func TestFirstErrorCancelsTheRest(t *testing.T) {
 		require.Error(t, err)
 		assert.ErrorIs(t, err, errBoom,
 			"want the first error, not the cancelled fns' context.Canceled")
-		assert.Contains(t, err.Error(), "fn 2", "the error names the fn's index")
+		assert.EqualError(t, err, "fn 2: boom", "want the first error alone, "+
+			"wrapped with its fn's index; the cancelled fns' errors, which "+
+			"came after it, are dropped, not joined to it")
 		assert.Nil(t, got, "the results, with an error")
 		for name, f := range map[string]*fake{"slow": slow, "slow to stop": slowToStop} {
 			s := f.snapshot()
@@ -144,6 +146,12 @@ func TestCallerContextIsHonoured(t *testing.T) {
 			}
 			got, err := Gather(ctx, fns(fakes)...)
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			if err != nil {
+				assert.Contains(t, []string{
+					"fn 0: context deadline exceeded",
+					"fn 1: context deadline exceeded",
+				}, err.Error(), "want the first fn's error alone, with its index")
+			}
 			assert.Nil(t, got)
 			assert.Equal(t, time.Second, time.Since(begin),
 				"Gather returned after; want the caller's 1s deadline")

@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 )
@@ -123,7 +124,7 @@ func (pc *pointCounter) f(x float64) float64 {
 
 // TestEveryPointOnce checks that Parallel sums every point exactly once,
 // when Block and workers do not divide n, and with more workers than
-// blocks.
+// blocks; and that it leaves no goroutine behind.
 func TestEveryPointOnce(t *testing.T) {
 	for _, n := range []int{1, 5, Block + 1, 3*Block + 7, 10*Block + 5} {
 		for _, workers := range []int{1, 2, 3, 4, 7, 8, 16} {
@@ -143,6 +144,13 @@ func TestEveryPointOnce(t *testing.T) {
 			assert.Equal(t, float64(n), got, "n=%d, %d workers: the integral of 1 on [0, n]", n, workers)
 		}
 	}
+	// Every goroutine Parallel starts has returned when it returns: none
+	// may be left, blocked or running. (goleak.Find gives a goroutine that
+	// is just returning a moment to finish.)
+	if err := goleak.Find(); err != nil {
+		t.Errorf("goroutines left after Parallel returned; want none: every "+
+			"goroutine it starts must have returned when it does\n%v", err)
+	}
 }
 
 // raise sets peak to v if v is larger, atomically.
@@ -154,6 +162,31 @@ func raise(peak *atomic.Int32, v int32) {
 	}
 }
 
+// inBubble runs fn in a synctest bubble, where time is fake: f's sleeps
+// take no real time, and time.Since measures them exactly. fn only
+// computes; the test asserts afterwards, outside the bubble.
+//
+// Two wrong answers would otherwise crash or hang the test binary instead
+// of failing a test. A Parallel that returns without waiting leaves
+// goroutines asleep in f, and a bubble may not end while it has
+// goroutines: so after fn we sleep an hour of fake time (no real time at
+// all), which lets every such straggler finish. And a goroutine waiting for
+// a sync.Mutex is not durably blocked, so fake time cannot advance while
+// one waits: code that holds a lock while f sleeps hangs the bubble for
+// good. hangcheck.Within turns that hang into a failure of the test after
+// hangcheck.Bound of real time.
+func inBubble(t *testing.T, what string, fn func()) {
+	t.Helper()
+	what += " (f sleeps in fake time, which cannot pass while a goroutine" +
+		" waits for a sync.Mutex: is f called with a lock held?)"
+	hangcheck.Within(t, what, func() {
+		synctest.Test(t, func(*testing.T) {
+			fn()
+			time.Sleep(time.Hour) // stragglers finish; see above
+		})
+	})
+}
+
 // TestWorkersRunAtOnce checks that the workers compute at the same time,
 // and no more of them than asked: f sleeps 1s (fake time) at the first
 // point of each of 11 blocks, as if that point were slow. With W workers,
@@ -163,27 +196,37 @@ func TestWorkersRunAtOnce(t *testing.T) {
 	const nBlocks = 11
 	const n = (nBlocks-1)*Block + 5 // the last block holds 5 points
 	for _, workers := range []int{1, 2, 3, 4, 8, 11, 16} {
+		hung := false // a hang would only repeat with more workers
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				var asleep, peak atomic.Int32
-				slow := func(x float64) float64 {
-					if int(x)%Block == 0 {
-						raise(&peak, asleep.Add(1))
-						time.Sleep(time.Second)
-						asleep.Add(-1)
-					}
-					return 1
+			var asleep, peak atomic.Int32
+			slow := func(x float64) float64 {
+				if int(x)%Block == 0 {
+					raise(&peak, asleep.Add(1))
+					time.Sleep(time.Second)
+					asleep.Add(-1)
 				}
+				return 1
+			}
+			var got float64
+			var took time.Duration
+			hung = true // until inBubble returns
+			inBubble(t, fmt.Sprintf("Parallel of %d blocks on %d workers", nBlocks, workers), func() {
 				begin := time.Now()
-				got := Parallel(slow, 0, n, n, workers)
-				rounds := (nBlocks + workers - 1) / workers
-				assert.Equal(t, time.Duration(rounds)*time.Second, time.Since(begin),
-					"%d blocks of 1s on %d workers took this long", nBlocks, workers)
-				assert.LessOrEqual(t, peak.Load(), int32(workers),
-					"blocks computed at once, on %d workers", workers)
-				assert.Equal(t, float64(n), got, "the integral of 1 on [0, n]")
+				got = Parallel(slow, 0, n, n, workers)
+				took = time.Since(begin)
 			})
+			hung = false
+			rounds := (nBlocks + workers - 1) / workers
+			assert.Equal(t, time.Duration(rounds)*time.Second, took,
+				"%d blocks of 1s on %d workers: Parallel took this long; want "+
+					"%ds, %d blocks at a time", nBlocks, workers, rounds, min(workers, nBlocks))
+			assert.LessOrEqual(t, peak.Load(), int32(workers),
+				"blocks computed at once, on %d workers; want at most %d", workers, workers)
+			assert.Equal(t, float64(n), got, "the integral of 1 on [0, n]")
 		})
+		if hung {
+			break
+		}
 	}
 }
 
@@ -207,15 +250,26 @@ func TestResultDoesNotDependOnTiming(t *testing.T) {
 		return values[k]
 	}
 	for _, workers := range []int{5, 8} {
+		hung := false // a hang would only repeat with more workers
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				want := Serial(f, 0, n, n)
-				assert.Equal(t, 2.0, want, "Serial")
+			var want, got float64
+			var took time.Duration
+			hung = true // until inBubble returns
+			inBubble(t, fmt.Sprintf("Parallel of %d blocks on %d workers", nBlocks, workers), func() {
+				want = Serial(f, 0, n, n)
 				begin := time.Now()
-				got := Parallel(f, 0, n, n, workers)
-				assert.Equal(t, 5*time.Second, time.Since(begin), "5 blocks on %d workers took", workers)
-				assert.Equal(t, want, got, "Parallel: the block sums added in another order than Serial's")
+				got = Parallel(f, 0, n, n, workers)
+				took = time.Since(begin)
 			})
+			hung = false
+			assert.Equal(t, 2.0, want, "Serial")
+			assert.Equal(t, 5*time.Second, took,
+				"%d blocks on %d workers took this long; want 5s, the slowest block", nBlocks, workers)
+			assert.Equal(t, want, got,
+				"Parallel; want Serial's result: the block sums added in another order than Serial's")
 		})
+		if hung {
+			break
+		}
 	}
 }

@@ -253,6 +253,49 @@ func TestResultsInInputOrder(t *testing.T) {
 	noChildLeft(t)
 }
 
+// TestResultsInInputOrderWhenFinishedOutOfOrder makes the commands finish
+// in another order than the files': with a limit of 2, the test holds
+// wait-0 at the gate until every command has started, and lets each of the
+// others go as soon as it starts. wait-2 can start only once wait-1 has
+// finished and given back its slot, and wait-3 once wait-2 has; so wait-1
+// and wait-2 finish before wait-0, every time. The results must still come
+// in the order of the files.
+func TestResultsInInputOrderWhenFinishedOutOfOrder(t *testing.T) {
+	exe := tool(t)
+	g := newGate(t)
+	files := []string{"wait-0", "wait-1", "wait-2", "wait-3"}
+	var c *call
+	hangcheck.Within(t, "RunAll of 4 commands, 2 at a time", func() {
+		c = runAll(t, g, t.Context(), 2, exe, nil, files)
+		var held []arrival // wait-0, until the others have started
+		for range files {
+			select {
+			case a := <-g.arrivals: // a command has started
+				if a.file == "wait-0" {
+					held = append(held, a)
+				} else {
+					a.letGo()
+				}
+			case <-c.done: // RunAll returned before starting them all
+				return
+			}
+		}
+		for _, a := range held {
+			a.letGo()
+		}
+		<-c.done
+	})
+	require.NoError(t, c.err)
+	require.Len(t, c.results, len(files))
+	for i, r := range c.results {
+		assert.Equal(t, Result{File: files[i], ExitCode: 0, Stdout: "released\n"}, r,
+			"results[%d]: want %s's result there, in the order of the files, "+
+				"not in the order the commands finished (wait-1 first, wait-0 last)",
+			i, files[i])
+	}
+	noChildLeft(t)
+}
+
 // TestPassesArgsBeforeTheFile checks the command line: the args in
 // order, then the file; and that the caller's args are left as they were.
 func TestPassesArgsBeforeTheFile(t *testing.T) {
@@ -425,19 +468,28 @@ func TestAlreadyCancelledStartsNothing(t *testing.T) {
 
 // TestMissingCommand checks that a command that cannot be started is an
 // error in each result, not for RunAll as a whole: a path that does not
-// exist, and a name that is not on $PATH.
+// exist, and a name that is not on $PATH. With five files and a limit of
+// 2, each failed start must give its slot back, or the third file waits
+// for one for ever.
 func TestMissingCommand(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no-such-tool")
-	results, err := RunAll(t.Context(), 2, missing, nil, []string{"ok-a", "ok-b"})
-	require.NoError(t, err)
-	require.Len(t, results, 2)
-	for i, r := range results {
-		assert.Equal(t, []string{"ok-a", "ok-b"}[i], r.File)
-		assert.Equal(t, -1, r.ExitCode)
-		assert.ErrorIs(t, r.Err, fs.ErrNotExist)
+	files := []string{"ok-a", "ok-b", "ok-c", "ok-d", "ok-e"}
+	var c *call
+	hangcheck.Within(t, "RunAll of a program that cannot be started, on 5 "+
+		"files with a limit of 2 (does a command that fails to start give "+
+		"its slot back?)", func() {
+		c = runAll(t, nil, t.Context(), 2, missing, nil, files)
+		<-c.done
+	})
+	require.NoError(t, c.err, "RunAll's own error, when commands fail to start")
+	require.Len(t, c.results, len(files))
+	for i, r := range c.results {
+		assert.Equal(t, files[i], r.File, "results[%d] is for the wrong file", i)
+		assert.Equal(t, -1, r.ExitCode, "%s never started: it has no exit status", r.File)
+		assert.ErrorIs(t, r.Err, fs.ErrNotExist, "%s: the error from starting a missing program", r.File)
 	}
 
-	results, err = RunAll(t.Context(), 2, "no-such-tool-on-path", nil, []string{"ok-a"})
+	results, err := RunAll(t.Context(), 2, "no-such-tool-on-path", nil, []string{"ok-a"})
 	require.NoError(t, err)
 	require.Len(t, results, 1)
 	assert.Equal(t, -1, results[0].ExitCode)

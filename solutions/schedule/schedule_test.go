@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -65,9 +66,10 @@ func TestAttemptsAtDoublingTimes(t *testing.T) {
 		err := Do(t.Context(), 4, time.Second, r.op)
 		assert.Equal(t, seconds(0, 1, 3, 7), r.calls, "when op was called")
 		assert.Equal(t, 7*time.Second, time.Since(r.begin), "Do returned at")
-		require.Error(t, err)
-		assert.ErrorIs(t, err, errFlaky)
-		assert.Equal(t, "retry: after 4 attempts: call 4: flaky", err.Error())
+		require.Error(t, err, "Do's error, when every call failed")
+		assert.ErrorIs(t, err, errFlaky, "want op's error wrapped with %w")
+		assert.Equal(t, "retry: after 4 attempts: call 4: flaky", err.Error(),
+			"want the last call's error, wrapped")
 	})
 }
 
@@ -120,11 +122,52 @@ func TestCancelWhileWaiting(t *testing.T) {
 		time.AfterFunc(cancelAt, cancel)
 		r := newRecorder(100)
 		err := Do(ctx, 10, time.Second, r.op)
-		assert.ErrorIs(t, err, context.Canceled)
+		assert.ErrorIs(t, err, context.Canceled, "Do's error, after a cancel")
 		assert.Equal(t, cancelAt, time.Since(r.begin),
 			"Do returned late: does its wait ignore ctx?")
 		time.Sleep(time.Hour)
 		assert.Equal(t, seconds(0, 1), r.calls, "op was called after the cancel")
+	})
+}
+
+// TestReturnsOnlyAfterOpReturns cancels ctx at 2s, in the middle of the
+// second call (at 1s). That op sees the cancel at once, but takes 1s to
+// stop (it closes a connection, say). Do calls op in the caller's
+// goroutine, so it cannot return before op has: it must return
+// context.Canceled at exactly 3s, not at 2s with op still running, and
+// call op no more.
+func TestReturnsOnlyAfterOpReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		begin := time.Now()
+		time.AfterFunc(2*time.Second, cancel)
+		// Atomics, not plain variables: op may still be running in
+		// another goroutine when Do returns, if Do is wrong.
+		var calls atomic.Int64
+		var opReturned atomic.Int64 // time since begin; -1: not yet
+		opReturned.Store(-1)
+		op := func(ctx context.Context) error {
+			if calls.Add(1) == 1 {
+				return errFlaky
+			}
+			<-ctx.Done()
+			time.Sleep(time.Second) // a slow stop, in fake time
+			opReturned.Store(int64(time.Since(begin)))
+			return ctx.Err()
+		}
+		err := Do(ctx, 5, time.Second, op)
+		returned := time.Since(begin)
+		stillRunning := opReturned.Load() == -1
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.False(t, stillRunning, "Do returned at %v while op was still "+
+			"running; want Do to wait for op, which it calls in its own "+
+			"goroutine, and return at 3s", returned)
+		assert.Equal(t, 3*time.Second, returned, "Do returned at; want 3s: "+
+			"the cancel came at 2s and op took 1s to stop")
+		time.Sleep(time.Hour)
+		assert.Equal(t, int64(2), calls.Load(), "calls of op, an hour "+
+			"after the cancel; want 2: none after the cancel")
 	})
 }
 
@@ -137,7 +180,8 @@ func TestDeadlineWhileWaiting(t *testing.T) {
 		defer cancel()
 		r := newRecorder(100)
 		err := Do(ctx, 10, time.Second, r.op)
-		assert.Equal(t, context.DeadlineExceeded, err)
+		assert.Equal(t, context.DeadlineExceeded, err,
+			"want ctx.Err() itself, not wrapped, and not op's error")
 		assert.Equal(t, 5*time.Second, time.Since(r.begin), "Do returned at")
 		assert.Equal(t, seconds(0, 1, 3), r.calls, "when op was called")
 	})
@@ -151,7 +195,7 @@ func TestAlreadyCancelled(t *testing.T) {
 		cancel()
 		r := newRecorder(100)
 		err := Do(ctx, 3, time.Second, r.op)
-		assert.Equal(t, context.Canceled, err)
+		assert.Equal(t, context.Canceled, err, "want ctx.Err() itself")
 		assert.Empty(t, r.calls, "op was called with a done ctx")
 		assert.Zero(t, time.Since(r.begin), "Do waited")
 	})
@@ -171,8 +215,8 @@ func TestOpReceivesCtx(t *testing.T) {
 			assert.Equal(t, "request 7", ctx.Value(key{}), "the ctx op got")
 			return errFlaky
 		})
-		assert.ErrorIs(t, err, errFlaky)
-		assert.Equal(t, 3, calls)
+		assert.ErrorIs(t, err, errFlaky, "want op's error wrapped with %w")
+		assert.Equal(t, 3, calls, "calls of op, with 3 attempts")
 	})
 }
 
