@@ -297,7 +297,7 @@ func markdownFiles(t *testing.T, root string) []string {
 		if d.IsDir() {
 			rel := filepath.ToSlash(relTo(root, path))
 			switch {
-			case d.Name() == ".git", d.Name() == "testdata", rel == ".workbook", rel == "cmd/workbook/_pristine":
+			case d.Name() == ".git", d.Name() == "testdata", rel == ".workbook", rel == "internal/stubs/_pristine":
 				return filepath.SkipDir
 			}
 			return nil

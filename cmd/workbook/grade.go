@@ -11,26 +11,8 @@ import (
 	"path"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/exercise"
-)
-
-// The bounds after which the grader calls a test hung and stops the tests
-// for a stack dump (see exercise.Options).
-//
-// A deadlocked test uses no CPU: idleAfter stops it once it has run that
-// long with nothing running for exercise.IdleWindow, so a deadlock's
-// verdict comes within 10 s of check, build included. A test that keeps
-// a CPU busy is stopped only after hangAfter: the slowest right answer
-// (integrate's TestEveryPointOnce) took 5.5 s under -race with the
-// machine's load average at 8, so a loaded machine cannot make a slow
-// right answer look hung; a wrong answer that spins for ever waits that
-// long for its verdict. Where the CPU cannot be read (not Linux), only
-// hangAfter applies.
-const (
-	idleAfter = 3 * time.Second
-	hangAfter = 20 * time.Second
 )
 
 // A grader tests exercises and remembers the results: the one place where
@@ -132,7 +114,7 @@ func (gr *grader) test(ctx context.Context, name string, o gradeOpts) (grade, er
 		gr.noteNoRace()
 	}
 
-	opt := exercise.Options{Race: race, HangAfter: hangAfter, IdleAfter: idleAfter}
+	opt := exercise.Grading(race)
 	if o.live != nil {
 		opt.Progress = o.live.show
 		defer o.live.clear()

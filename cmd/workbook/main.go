@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/catalog"
+	"github.com/concurrency-workbook/workbook/internal/stubs"
 	"github.com/concurrency-workbook/workbook/internal/suggest"
 )
 
@@ -73,7 +74,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
 		sections: catalog.Sections(),
 		lessons:  catalog.Lessons(),
 		stdin:    os.Stdin,
-		stubs:    pristine(),
+		stubs:    stubs.FS(),
 		debounce: watchDebounce,
 	}
 	return wb.run(ctx, stdout, stderr, args)
@@ -120,7 +121,7 @@ func commands() []*command {
 			long: "Builds the lesson (with the race detector after -race) and runs it with the\nflags after its name. Ctrl-C reaches the lesson; the exit code is the lesson's.",
 			run:  (*workbook).runLesson},
 		{name: "check", args: "[-v] <exercise>", short: "vet and test an exercise under the race detector; explain the result",
-			long: "Runs go vet's checks and the exercise's tests under the race detector and says\nwhat went wrong in plain words: each failing test's message and file:line, and\nwhere your code raced, hung, leaked a goroutine or crashed. A test that runs for\nmore than 5s is stopped as hung. -v adds everything the tests printed. Name the\nexercise as mutex, exercises/mutex, ./exercises/mutex/ or, inside its folder, \".\".",
+			long: "Runs go vet's checks and the exercise's tests under the race detector and says\nwhat went wrong in plain words: each failing test's message and file:line, and\nwhere your code raced, hung, leaked a goroutine or crashed. A test whose\ngoroutines all sit waiting for 2s (after 3s), or that runs for 20s, is stopped\nas hung. -v adds everything the tests printed. Name the exercise as mutex,\nexercises/mutex, ./exercises/mutex/ or, inside its folder, \".\".",
 			run:  (*workbook).check},
 		{name: "watch", args: "[<exercise>]", short: "re-check on every save; move on when it passes",
 			run: (*workbook).watch},

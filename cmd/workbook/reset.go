@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -13,25 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 )
-
-// pristineFS holds, for every exercise, the stub files as the workbook
-// ships them: _pristine/<exercise>/<file>.go, copies of the non-test .go
-// files of exercises/<exercise>. A test keeps them identical to the
-// exercises (go test ./cmd/workbook -run Pristine -update rewrites them).
-// They are embedded, rather than read from git, so that reset works
-// without git and whatever the student has committed since.
-//
-//go:embed _pristine
-var pristineFS embed.FS
-
-// pristine returns the embedded stubs, one directory per exercise.
-func pristine() fs.FS {
-	sub, err := fs.Sub(pristineFS, "_pristine")
-	if err != nil {
-		panic(err) // the directory is embedded above
-	}
-	return sub
-}
 
 // reset restores the stub files of an exercise, after listing the files it
 // will overwrite and asking for confirmation on wb.stdin (-yes skips the

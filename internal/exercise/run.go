@@ -66,6 +66,22 @@ const (
 	IdleCPU    = 20 * time.Millisecond
 )
 
+// Grading returns the options a student's check runs with: under the race
+// detector (if race), and stopped as hung by the bounds below.
+//
+// A deadlocked test uses no CPU: IdleAfter stops it once it has run 3 s
+// with nothing running for IdleWindow, so a deadlock's verdict comes
+// within 10 s of check, build included. A test that keeps a CPU busy is
+// stopped only after HangAfter, 20 s: the slowest right answer
+// (integrate's TestEveryPointOnce) took 5.5 s under -race with the
+// machine's load average at 8, so load cannot make a slow right answer
+// look hung; a wrong answer that spins for ever waits that long for its
+// verdict. Where the CPU cannot be read (not Linux), only HangAfter
+// applies.
+func Grading(race bool) Options {
+	return Options{Race: race, IdleAfter: 3 * time.Second, HangAfter: 20 * time.Second}
+}
+
 // DefaultTimeout is go test's -timeout when Options.Timeout is 0: the
 // last resort against a hang where HangAfter does not apply.
 const DefaultTimeout = 2 * time.Minute
@@ -97,6 +113,9 @@ type Result struct {
 	Build []string
 	// Stopped is set when Test stopped a hung test run (Options.HangAfter).
 	Stopped *Stop
+	// Started and Ended are when the test binary started and when its
+	// last event came: the time the tests took, without the build.
+	Started, Ended time.Time
 	// Output is everything the build and the tests printed, in order.
 	Output string
 }
@@ -343,6 +362,9 @@ func newBuilder() *builder {
 }
 
 func (b *builder) add(e event) {
+	if !e.Time.IsZero() && e.Time.After(b.r.Ended) {
+		b.r.Ended = e.Time
+	}
 	switch e.Action {
 	case "build-output":
 		b.text.WriteString(e.Output)
@@ -354,6 +376,7 @@ func (b *builder) add(e event) {
 		b.output(e.Test, e.Output)
 	case "start":
 		b.begun = true
+		b.r.Started = e.Time
 	case "run":
 		if _, ok := b.index[e.Test]; !ok {
 			b.index[e.Test] = len(b.r.Tests)

@@ -3,7 +3,6 @@ package exercise
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/stubs"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -77,15 +77,23 @@ const MinVariants = 2
 
 // Verify checks the exercise called name in the module at root:
 //
-//   - exercises/<name> and solutions/<name> have byte-identical test files
-//     and the same exported API;
-//   - the stub compiles and fails its tests;
+//   - exercises/<name> and solutions/<name> have byte-identical test files,
+//     and the shipped stub (internal/stubs) and the solution the same
+//     exported API;
+//   - the shipped stub compiles and fails its tests;
 //   - the solution passes its tests under the race detector;
 //   - each known-wrong variant in exercises/<name>/testdata/wrong compiles
-//     and fails, and fails in every test its header names.
+//     and fails, and fails in every test its header names;
+//   - the stub made to block for ever (BlocksForever), in both of its
+//     ways, fails with a hang that names the test, the stub's file:line and
+//     a cause, within MaxHangTest of the tests' start, as a student's check
+//     runs it.
 //
-// Verify runs the tests in child processes and waits for them. The error is
-// non-nil only if the checks could not be run at all.
+// The stub is always the shipped copy, laid over exercises/<name> with go
+// test -overlay: what a student has written there is never read, so a
+// student's clone verifies as the workbook's own does. Verify runs the
+// tests in child processes and waits for them. The error is non-nil only
+// if the checks could not be run at all.
 func Verify(ctx context.Context, root, name string) ([]Check, error) {
 	ex := filepath.Join("exercises", name)
 	sol := filepath.Join("solutions", name)
@@ -99,23 +107,40 @@ func Verify(ctx context.Context, root, name string) ([]Check, error) {
 		return nil, err
 	}
 	add("test files are identical", same, detail)
-	same, detail, err = sameAPI(filepath.Join(root, ex), filepath.Join(root, sol))
+	same, detail, err = sameAPI(filepath.Join(root, filepath.FromSlash(stubs.Dir), name), filepath.Join(root, sol))
 	if err != nil {
 		return nil, err
 	}
 	add("exported API is identical", same, detail)
 
+	tmp, err := os.MkdirTemp("", "verify-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	overlay := func(file string, replace map[string]string) (string, error) {
+		data, err := stubs.Overlay(root, name, replace)
+		if err != nil {
+			return "", err
+		}
+		p := filepath.Join(tmp, file)
+		return p, os.WriteFile(p, data, 0o644)
+	}
+
 	// A stub's test can block for good (the futures stub's Result never
 	// returns), so its run gets a short timeout: a timeout is a failure.
-	opt := Options{Race: true}
-	r, err := Test(ctx, root, ex, Options{Race: true, Timeout: 30 * time.Second})
+	stubOverlay, err := overlay("stub.json", nil)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Test(ctx, root, ex, Options{Race: true, Overlay: stubOverlay, Timeout: 30 * time.Second})
 	if err != nil {
 		return nil, err
 	}
 	add("stub compiles", r.Built, firstLines(r.Output, 10))
 	add("stub fails its tests", r.Built && !r.Passed, "the stub passes: its tests check nothing it leaves undone")
 
-	r, err = Test(ctx, root, sol, opt)
+	r, err = Test(ctx, root, sol, Options{Race: true})
 	if err != nil {
 		return nil, err
 	}
@@ -127,15 +152,35 @@ func Verify(ctx context.Context, root, name string) ([]Check, error) {
 	}
 	add(fmt.Sprintf("at least %d known-wrong variants", MinVariants), len(vs) >= MinVariants,
 		fmt.Sprintf("found %d in %s", len(vs), filepath.Join(ex, "testdata", "wrong")))
-	// The variants are independent, and one that deadlocks sits idle for
-	// hangcheck's bound in each test it fails: we run up to three at a
-	// time, each writing only its own element of vc.
-	vc := make([]Check, len(vs))
+
+	// The variants and the blocking stubs are independent, and one that
+	// deadlocks sits idle for a bound in each test it fails: we run up to
+	// three at a time, each writing only its own element of vc.
+	var jobs []func(context.Context) (Check, error)
+	for i, v := range vs {
+		jobs = append(jobs, func(ctx context.Context) (Check, error) {
+			abs, err := filepath.Abs(v.Path)
+			if err != nil {
+				return Check{}, err
+			}
+			o, err := overlay(fmt.Sprintf("variant%d.json", i), map[string]string{name + ".go": abs})
+			if err != nil {
+				return Check{}, err
+			}
+			return verifyVariant(ctx, root, ex, o, v)
+		})
+	}
+	for _, way := range []BlockWay{BlockSelect, BlockLock} {
+		jobs = append(jobs, func(ctx context.Context) (Check, error) {
+			return verifyBlocking(ctx, root, name, tmp, way)
+		})
+	}
+	vc := make([]Check, len(jobs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(3)
-	for i, v := range vs {
+	for i, job := range jobs {
 		g.Go(func() error {
-			c, err := verifyVariant(gctx, root, ex, name, v)
+			c, err := job(gctx)
 			vc[i] = c
 			return err
 		})
@@ -147,32 +192,10 @@ func Verify(ctx context.Context, root, name string) ([]Check, error) {
 }
 
 // verifyVariant runs the exercise's tests with the variant laid over the
-// stub's main file (go build -overlay), so that the variant is compiled
-// exactly as the student's code would be, without copying the package.
-func verifyVariant(ctx context.Context, root, ex, name string, v Variant) (Check, error) {
+// stub (the overlay file), so that the variant is compiled exactly as the
+// student's code would be, without copying the package.
+func verifyVariant(ctx context.Context, root, ex, overlay string, v Variant) (Check, error) {
 	c := Check{What: "rejects wrong/" + filepath.Base(v.Path) + ": " + v.Wrong}
-	absRoot, err := filepath.Abs(root)
-	if err != nil {
-		return c, err
-	}
-	overlay, err := json.Marshal(map[string]map[string]string{
-		"Replace": {filepath.Join(absRoot, ex, name+".go"): v.Path},
-	})
-	if err != nil {
-		return c, err
-	}
-	f, err := os.CreateTemp("", "overlay-*.json")
-	if err != nil {
-		return c, err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(overlay); err != nil {
-		f.Close()
-		return c, err
-	}
-	if err := f.Close(); err != nil {
-		return c, err
-	}
 	// Only the named tests need to run: a variant that deadlocks makes
 	// every test that touches the deadlock wait out its bound, and the
 	// others prove nothing about this variant. We first build without
@@ -181,7 +204,7 @@ func verifyVariant(ctx context.Context, root, ex, name string, v Variant) (Check
 	// failures. Only a variant that is not caught that way (a data race)
 	// runs again under -race, as a student's check does.
 	for _, race := range []bool{false, true} {
-		r, err := Test(ctx, root, ex, Options{Race: race, Overlay: f.Name(), Run: runPattern(v.CaughtBy)})
+		r, err := Test(ctx, root, ex, Options{Race: race, Overlay: overlay, Run: runPattern(v.CaughtBy)})
 		if err != nil {
 			return c, err
 		}

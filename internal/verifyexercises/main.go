@@ -6,15 +6,25 @@
 //
 // Usage, from the module root:
 //
-//	go run ./internal/verifyexercises [exercise ...]
+//	go run ./internal/verifyexercises [-v] [exercise ...]
 //
 // With no arguments it verifies every exercise in the catalog. It exits 1 if
-// any check fails. make test runs it.
+// any check fails; -v prints what each check saw, not only the failures'.
+// make test runs it. The stubs it verifies are the shipped copies in
+// internal/stubs, never what a student has written in exercises/.
+//
+//	go list ./... | go run ./internal/verifyexercises -drop-mine
+//
+// drops the packages (or files, for gofmt -l) of the exercises that hold a
+// student's work (none when WORKBOOK_MAINTAINER=1), for make lint and make
+// cross to leave alone.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,13 +36,24 @@ import (
 
 	"github.com/concurrency-workbook/workbook/internal/catalog"
 	"github.com/concurrency-workbook/workbook/internal/exercise"
+	"github.com/concurrency-workbook/workbook/internal/stubs"
 	"golang.org/x/sync/errgroup"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, ".", os.Args[1:]); err != nil {
+	verbose := flag.Bool("v", false, "print what every check saw")
+	dropMine := flag.Bool("drop-mine", false, "copy stdin to stdout, without the lines (files or package paths) in an exercise that holds a student's work, and exit")
+	flag.Parse()
+	if *dropMine {
+		if err := filterMine(os.Stdin, os.Stdout, "."); err != nil {
+			fmt.Fprintln(os.Stderr, "verifyexercises:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(ctx, os.Stdout, ".", flag.Args(), *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "verifyexercises:", err)
 		os.Exit(1)
 	}
@@ -43,7 +64,7 @@ var errFailed = errors.New("some exercises are not sound (see above)")
 
 // run verifies the named exercises (all of them if names is empty) of the
 // module at root, printing each check to w.
-func run(ctx context.Context, w io.Writer, root string, names []string) error {
+func run(ctx context.Context, w io.Writer, root string, names []string, verbose bool) error {
 	if len(names) == 0 {
 		names = catalog.Exercises()
 		if err := sameDirs(root, names); err != nil {
@@ -93,7 +114,7 @@ func run(ctx context.Context, w io.Writer, root string, names []string) error {
 				failed = true
 			}
 			fmt.Fprintf(w, "  %s %s\n", mark, c.What)
-			if !c.OK && c.Detail != "" {
+			if (!c.OK || verbose) && c.Detail != "" {
 				for line := range strings.Lines(strings.TrimRight(c.Detail, "\n")) {
 					fmt.Fprintf(w, "         %s", line)
 				}
@@ -106,6 +127,55 @@ func run(ctx context.Context, w io.Writer, root string, names []string) error {
 	}
 	return nil
 }
+
+// maintainer is the environment variable set in the workbook's own
+// checkout (by .ci/run, and by a maintainer changing a stub): there, every
+// exercise file must be as shipped, and all of them are linted.
+const maintainer = "WORKBOOK_MAINTAINER"
+
+// studentDirs returns the exercise directories (slash-separated, relative
+// to root) whose stub files are not as shipped: a student's work, which
+// make test leaves to the student (it verifies the shipped stubs instead).
+// In the workbook's own checkout there are none by definition.
+func studentDirs(root string, maintainer bool) ([]string, error) {
+	if maintainer {
+		return nil, nil
+	}
+	var dirs []string
+	for _, name := range catalog.Exercises() {
+		changed, err := stubs.Changed(root, name, stubs.OnDisk(root))
+		if err != nil {
+			return nil, err
+		}
+		if len(changed) > 0 {
+			dirs = append(dirs, "exercises/"+name)
+		}
+	}
+	return dirs, nil
+}
+
+// filterMine copies the lines of in to out, leaving out those that name a
+// file or package in one of studentDirs(root): "exercises/mutex/mutex.go",
+// "github.com/concurrency-workbook/workbook/exercises/mutex".
+func filterMine(in io.Reader, out io.Writer, root string) error {
+	dirs, err := studentDirs(root, os.Getenv(maintainer) == "1")
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		line := sc.Text()
+		p := strings.TrimPrefix(line, modulePath+"/")
+		if slices.ContainsFunc(dirs, func(d string) bool { return p == d || strings.HasPrefix(p, d+"/") }) {
+			continue
+		}
+		fmt.Fprintln(out, line)
+	}
+	return sc.Err()
+}
+
+// modulePath is the workbook's module path.
+const modulePath = "github.com/concurrency-workbook/workbook"
 
 // sameDirs checks that exercises/ and solutions/ hold exactly the
 // exercises the catalog names.
