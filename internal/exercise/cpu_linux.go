@@ -47,3 +47,47 @@ func groupCPU(pgid int) (time.Duration, bool) {
 	}
 	return time.Duration(ticks) * clockTick, found
 }
+
+// grandchildren returns the processes below the children of pid: for the
+// go command, the processes the test binary started (a test that runs the
+// student's code in a child of its own, to survive a crash).
+func grandchildren(pid int) []int {
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, p := range stats {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(data, ')')
+		j := bytes.IndexByte(data, '(')
+		if i < 0 || j < 1 {
+			continue
+		}
+		f := bytes.Fields(data[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		self, err1 := strconv.Atoi(string(bytes.TrimSpace(data[:j])))
+		parent, err2 := strconv.Atoi(string(f[1]))
+		if err1 == nil && err2 == nil {
+			children[parent] = append(children[parent], self)
+		}
+	}
+	var out []int
+	next := children[pid]
+	for depth := 0; len(next) > 0; depth++ {
+		var below []int
+		for _, c := range next {
+			if depth > 0 {
+				out = append(out, c)
+			}
+			below = append(below, children[c]...)
+		}
+		next = below
+	}
+	return out
+}

@@ -13,3 +13,5 @@ func ownGroup(cmd *exec.Cmd) {}
 func stopTests(cmd *exec.Cmd) {}
 
 func killGroup(cmd *exec.Cmd) {}
+
+func stopGrandchildren(cmd *exec.Cmd) bool { return false }

@@ -57,6 +57,10 @@ type Options struct {
 	Progress func(Progress)
 }
 
+// childGrace is how long a test whose child process was stopped gets to
+// report the child's output before the test binary is stopped too.
+const childGrace = time.Second
+
 // IdleWindow is how far back IdleAfter looks at CPU use, and IdleCPU the
 // most CPU time the tests may have used in it and still count as idle. A
 // deadlocked test binary uses none; any test that is working uses tens of
@@ -207,7 +211,11 @@ func Test(ctx context.Context, root, dir string, opt Options) (Result, error) {
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
-	cmd.Env = append(cmd.Environ(), "GORACE=atexit_sleep_ms=0")
+	// Every goroutine's stack on a crash, not only the crashing one's: a
+	// deadlock that synctest reports from a goroutine of its own (a bubble
+	// inside a hangcheck bound) would otherwise show no goroutine of the
+	// student's code.
+	cmd.Env = append(cmd.Environ(), "GORACE=atexit_sleep_ms=0", "GOTRACEBACK=all")
 	cmd.Stdout = &eventWriter{events: events}
 	cmd.Stderr = &stderr
 	ownGroup(cmd) // so that a stop or a kill reaches the test binary and its children
@@ -223,7 +231,8 @@ func Test(ctx context.Context, root, dir string, opt Options) (Result, error) {
 	b := newBuilder()
 	ticker := time.NewTicker(time.Second / 4)
 	defer ticker.Stop()
-	var cpu []cpuSample // the group's CPU use, one sample a tick, for IdleAfter
+	var cpu []cpuSample  // the group's CPU use, one sample a tick, for IdleAfter
+	var quitAt time.Time // when to stop the test binary, after its children
 	lastProgress := time.Time{}
 	var err error
 	var stopped *Stop
@@ -241,6 +250,10 @@ func Test(ctx context.Context, root, dir string, opt Options) (Result, error) {
 				opt.Progress(b.progress(time.Now()))
 			}
 		case now := <-ticker.C: // a test may be stuck: nothing else wakes us
+			if !quitAt.IsZero() && now.After(quitAt) {
+				quitAt = time.Time{}
+				stopTests(cmd)
+			}
 			if opt.IdleAfter > 0 {
 				if used, ok := groupCPU(cmd.Process.Pid); ok {
 					cpu = append(cpu, cpuSample{now, used})
@@ -255,7 +268,14 @@ func Test(ctx context.Context, root, dir string, opt Options) (Result, error) {
 					stopped = &Stop{Test: name, After: d, Idle: true}
 				}
 				if stopped != nil {
-					stopTests(cmd)
+					// The stuck code may be in a child of the test binary;
+					// if so, it goes first, and the test gets a moment to
+					// say what the child printed.
+					if stopGrandchildren(cmd) {
+						quitAt = now.Add(childGrace)
+					} else {
+						stopTests(cmd)
+					}
 				}
 			}
 			if opt.Progress != nil && now.Sub(lastProgress) >= time.Second {
