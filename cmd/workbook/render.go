@@ -73,9 +73,10 @@ func render(g grade, verbose bool) string {
 
 	if len(d.Vet) > 0 {
 		var body []string
-		for _, f := range d.Vet {
+		for i, f := range d.Vet {
 			body = append(body, fmt.Sprintf("%s: %s", f.At, f.Message))
-			if f.Explain != "" {
+			// One explanation for a run of findings that share it.
+			if f.Explain != "" && (i == len(d.Vet)-1 || d.Vet[i+1].Explain != f.Explain) {
 				body = append(body, indent(wrap(f.Explain, 76), "    ")...)
 			}
 		}
@@ -248,6 +249,8 @@ func failureLines(f exercise.Failure, d *exercise.Diagnosis, verbose bool) []str
 			lines = append(lines, "    crashed (see above)")
 		case slices.ContainsFunc(d.Races, func(r exercise.Race) bool { return r.Test == f.Test }):
 			lines = append(lines, "    the race detector found a data race during this test (see above)")
+		case slices.ContainsFunc(d.Leaks, func(l exercise.Leak) bool { return l.Test == f.Test }):
+			lines = append(lines, "    left goroutines running (see above)")
 		case f.Outcome == exercise.Interrupted:
 			lines = append(lines, "    was running when the tests ended")
 		}

@@ -117,6 +117,7 @@ func Diagnose(r Result) Diagnosis {
 		d.Leaks = append(d.Leaks, leaks(s, t.Name, t.Output)...)
 	}
 	d.Races = distinctRaces(d.Races)
+	d.Leaks = distinctLeaks(append(d.Leaks, bubbleLeaks(s, r)...))
 	d.Leaks = append(d.Leaks, leaks(s, "", r.Package)...)
 	d.Hangs = hangs(s, r)
 	for _, h := range d.Hangs {
@@ -264,7 +265,13 @@ func testify(m Message) Message {
 	for i, l := range errLines {
 		errLines[i] = strings.TrimRight(l, " ")
 	}
-	out.Text = append(out.Text, trimBlank(errLines)...)
+	errLines = trimBlank(errLines)
+	if n := len(errLines); n > 0 && strings.HasSuffix(errLines[n-1], ":") {
+		// What followed was a stack (goleak's error), which has a section
+		// of its own.
+		errLines[n-1] += " (see above)"
+	}
+	out.Text = append(out.Text, errLines...)
 	return out
 }
 
@@ -296,7 +303,12 @@ func plainBlocks(lines []string) [][]string {
 			inDump = true
 		}
 		if inDump {
-			continue
+			// A stack quoted in a testify message ends with the message's
+			// next field ("Test:", "Messages:"), which is the test's again.
+			if !testifyField.MatchString(strings.TrimPrefix(line, "        ")) {
+				continue
+			}
+			inDump = false
 		}
 		cur = append(cur, line)
 	}
@@ -378,6 +390,25 @@ func distinctRaces(rs []Race) []Race {
 		if !seen[p] {
 			seen[p] = true
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// distinctLeaks keeps the first report of each leaked goroutine's place:
+// the subtests of a table each leak the same goroutine.
+func distinctLeaks(ls []Leak) []Leak {
+	type place struct {
+		at, created Location
+		state       string
+	}
+	seen := map[place]bool{}
+	var out []Leak
+	for _, l := range ls {
+		p := place{l.Goroutine.At, l.Goroutine.Created, l.Goroutine.State}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, l)
 		}
 	}
 	return out
@@ -495,7 +526,7 @@ func hangs(s scope, r Result) []Hang {
 			}
 		case strings.HasPrefix(line, "fatal error: all goroutines are asleep"):
 			add(Hang{Test: runningTest(r), How: "the Go runtime: every goroutine was blocked", Stuck: stuck("", false)})
-		case strings.HasPrefix(strings.TrimSpace(line), "panic: deadlock: "):
+		case strings.HasPrefix(strings.TrimSpace(line), "panic: deadlock: ") && !strings.Contains(line, bubbleLeak):
 			msg := cutRecovered(strings.TrimPrefix(strings.TrimSpace(line), "panic: deadlock: "))
 			add(Hang{Test: testOfLine(r, line), How: "synctest: " + msg, Stuck: stuck("", false)})
 		}
@@ -510,6 +541,28 @@ const (
 	HowStopped = "it ran too long without finishing, so the tests were stopped"
 	HowIdle    = "every goroutine sat waiting and nothing ran, so the tests were stopped"
 )
+
+// bubbleLeak is how synctest says that a test's function returned while
+// goroutines it started were still blocked: a leak, found at once.
+const bubbleLeak = "main bubble goroutine has exited but blocked goroutines remain"
+
+// bubbleLeaks reads synctest's reports of goroutines left blocked when a
+// bubble's function returned.
+func bubbleLeaks(s scope, r Result) []Leak {
+	var out []Leak
+	for _, t := range r.Tests {
+		i := slices.IndexFunc(t.Output, func(l string) bool { return strings.Contains(l, bubbleLeak) })
+		if i < 0 {
+			continue
+		}
+		for _, st := range parseStacks(t.Output[i+1:]) {
+			if g, ok := s.goroutine(st); ok && g.State != "running" {
+				out = append(out, Leak{Test: t.Name, Goroutine: g, Cause: leakCause(g)})
+			}
+		}
+	}
+	return out
+}
 
 // hangcheckLine returns the hangcheck message in test's output, or "".
 func hangcheckLine(r Result, test string) string {

@@ -114,6 +114,24 @@ func TestDiagnoseRealRuns(t *testing.T) {
 			},
 		},
 		{
+			// A leak found by synctest when the bubble ends, and one by
+			// goleak.Find quoted in a testify message: the message keeps its
+			// own words, and the stack goes to the leak.
+			pkg: "leaks",
+			want: Diagnosis{Race: true,
+				Failures: []Failure{
+					{Test: "TestFound", Outcome: Failed, Messages: []Message{{At: Location{File: diag + "leaks/leaks_test.go", Line: 14},
+						Text: []string{"goroutines Start left behind", "Received unexpected error: (see above)"}}}},
+					{Test: "TestInBubble", Outcome: Failed},
+				},
+				// The same goroutine, leaked twice, is reported once.
+				Leaks: []Leak{{Test: "TestFound", Goroutine: Goroutine{State: "chan send", At: loc("leaks/leaks.go", 7, "Start.func1"),
+					Calls: []Location{loc("leaks/leaks.go", 7, "Start.func1")}, Created: loc("leaks/leaks.go", 6, "Start")},
+					Cause: "The goroutine started at line 6 (Start) is still trying to send, and nobody will receive: give it a way out (a buffered channel with room for every send, or a select with <-ctx.Done()), and wait for it before returning."},
+				},
+			},
+		},
+		{
 			pkg: "crash",
 			want: Diagnosis{Race: true,
 				Failures: []Failure{{Test: "TestFill", Outcome: Interrupted}},

@@ -50,7 +50,8 @@ var (
 	// it, "goroutine 1 gp=0xc0000081e0 m=nil [chan receive]:".
 	dumpHeader = regexp.MustCompile(`^goroutine (\d+)(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[([^\]]*)\]:$`)
 	// goleak: "[Goroutine 21 in state chan receive, with x.f on top of the stack:"
-	leakHeader = regexp.MustCompile(`^\[?\s*Goroutine (\d+) in state ([^,]+), with \S+ on top of the stack:$`)
+	// (the state may go on: "chan receive (durable), synctest bubble 3").
+	leakHeader = regexp.MustCompile(`^\[?\s*Goroutine (\d+) in state (.+?), with \S+ on top of the stack:$`)
 	// A frame's file line: "\t/root/a/b.go:25 +0x2e", with SIGQUIT's
 	// " fp=0x... sp=0x... pc=0x..." after it.
 	fileLine = regexp.MustCompile(`^\s+(\S+\.(?:go|s)):(\d+)(?: \+0x[0-9a-f]+)?(?: fp=\S+ sp=\S+ pc=\S+)?$`)
