@@ -33,7 +33,7 @@ test: lint race exercises cross ## the project's test command: lint, race tests,
 	@echo "make test: all checks passed"
 
 lint: ## gofmt, go mod tidy, go vet and staticcheck (pinned)
-	@out=$$(gofmt -l . | $(drop_mine)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l . 2>&1 | $(drop_mine)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) mod tidy -diff
 	$(GO) vet $(ALL)
 	$(STATICCHECK) $(PKGS)

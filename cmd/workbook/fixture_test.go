@@ -492,11 +492,11 @@ func TestAgainstAFixtureModule(t *testing.T) {
 		out := stdout.String()
 		assert.Equal(t, "exercise  result\n"+
 			"adder     PASS\n"+
-			"stub      FAIL  not started\n"+
+			"stub      -     not started\n"+
 			"racy      FAIL  data race, 1 test fails\n"+
-			"stuck     FAIL  not started\n"+
+			"stuck     -     not started\n"+
 			"\n1 of 4 exercises pass (25%).\n", out)
-		assert.Equal(t, "testing 4 exercises...\n", stderr.String())
+		assert.Empty(t, stderr.String(), "every result is known: nothing to test")
 
 		solved := &workbook{root: wb.root, sections: fixtureSections, lessons: fixtureLessons[:1]}
 		stdout.Reset()

@@ -12,7 +12,7 @@ import (
 // nothing.
 func (wb *workbook) list(w io.Writer, args []string) error {
 	if len(args) > 0 {
-		return &usageError{fmt.Sprintf("list takes no arguments; got %q", args), "usage: go run ./cmd/workbook list"}
+		return &usageError{fmt.Sprintf("list takes no arguments; got %q", args), lookup("list").usage()}
 	}
 	width := wb.nameWidth()
 	wb.eachLesson(w, func(n int, l catalog.Lesson) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/sync/errgroup"
@@ -33,7 +34,7 @@ const parallelTests = 2
 // (see exerciseHash); the others are, two at a time.
 func (wb *workbook) progress(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if len(args) > 0 {
-		return &usageError{fmt.Sprintf("progress takes no arguments; got %q", args), "usage: go run ./cmd/workbook progress"}
+		return &usageError{fmt.Sprintf("progress takes no arguments; got %q", args), lookup("progress").usage()}
 	}
 	root, err := wb.root()
 	if err != nil {
@@ -125,17 +126,36 @@ func (wb *workbook) progress(ctx context.Context, stdout, stderr io.Writer, args
 }
 
 // gradeAll grades every lesson's exercise (a zero grade for a lesson
-// without one). An exercise that is still its stub is not tested, and
-// neither is one whose files have not changed since its last test; the
-// others are tested two at a time, with a bar on a terminal.
+// without one).
 func (wb *workbook) gradeAll(ctx context.Context, stderr io.Writer, gr *grader) ([]grade, error) {
-	grades := make([]grade, len(wb.lessons))
-	var stale []int // lessons whose exercise must be tested
-	for i, l := range wb.lessons {
-		if l.Exercise == "" {
-			continue
+	var names []string
+	for _, l := range wb.lessons {
+		if l.Exercise != "" {
+			names = append(names, l.Exercise)
 		}
-		g, ok := gr.known(ctx, l.Exercise)
+	}
+	byName, err := gradeEach(ctx, stderr, gr, names)
+	if err != nil {
+		return nil, err
+	}
+	grades := make([]grade, len(wb.lessons))
+	for i, l := range wb.lessons {
+		if l.Exercise != "" {
+			grades[i] = byName[slices.Index(names, l.Exercise)]
+		}
+	}
+	return grades, nil
+}
+
+// gradeEach grades the named exercises, in order. An exercise that is
+// still its stub is not tested, and neither is one whose files have not
+// changed since its last test; the others are tested two at a time, with
+// a bar on a terminal (a line saying how many, otherwise).
+func gradeEach(ctx context.Context, stderr io.Writer, gr *grader, names []string) ([]grade, error) {
+	grades := make([]grade, len(names))
+	var stale []int // exercises that must be tested
+	for i, name := range names {
+		g, ok := gr.known(ctx, name)
 		if !ok {
 			stale = append(stale, i)
 		}
@@ -145,18 +165,16 @@ func (wb *workbook) gradeAll(ctx context.Context, stderr io.Writer, gr *grader) 
 		return grades, nil
 	}
 	bar := newBar(stderr, len(stale), "testing "+plural(len(stale), "exercise"))
-	// Each goroutine writes only its own lesson's grade, and g.Wait
-	// returns after every goroutine has: the reads after it see the
-	// writes.
+	// Each goroutine writes only its own grade, and g.Wait returns after
+	// every goroutine has: the reads after it see the writes.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallelTests)
 	for _, i := range stale {
-		name := wb.lessons[i].Exercise
 		g.Go(func() error {
 			defer bar.add()
-			gd, err := gr.test(gctx, name, gradeOpts{})
+			gd, err := gr.test(gctx, names[i], gradeOpts{})
 			if err != nil {
-				return fmt.Errorf("testing exercises/%s: %w", name, err)
+				return fmt.Errorf("testing exercises/%s: %w", names[i], err)
 			}
 			grades[i] = gd
 			return nil

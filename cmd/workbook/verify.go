@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // verify grades every exercise (two at a time; an untouched stub or an
@@ -14,7 +12,7 @@ import (
 // unless every exercise passes.
 func (wb *workbook) verify(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if len(args) > 0 {
-		return &usageError{fmt.Sprintf("verify takes no arguments; got %q", args), "usage: go run ./cmd/workbook verify"}
+		return &usageError{fmt.Sprintf("verify takes no arguments; got %q", args), lookup("verify").usage()}
 	}
 	root, err := wb.root()
 	if err != nil {
@@ -23,25 +21,7 @@ func (wb *workbook) verify(ctx context.Context, stdout, stderr io.Writer, args [
 	names := wb.exercises()
 	gr := wb.grader(root, stderr)
 	gr.announce(ctx)
-	grades := make([]grade, len(names))
-	bar := newBar(stderr, len(names), "testing "+plural(len(names), "exercise"))
-	// Each goroutine writes only its own grade, and g.Wait returns after
-	// every goroutine has: the reads after it see the writes.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallelTests)
-	for i, name := range names {
-		g.Go(func() error {
-			defer bar.add()
-			gd, err := gr.grade(gctx, name, gradeOpts{})
-			if err != nil {
-				return fmt.Errorf("testing exercises/%s: %w", name, err)
-			}
-			grades[i] = gd
-			return nil
-		})
-	}
-	err = g.Wait()
-	bar.finish()
+	grades, err := gradeEach(ctx, stderr, gr, names)
 	if err != nil {
 		return err
 	}
@@ -63,6 +43,8 @@ func (wb *workbook) verify(ctx context.Context, stdout, stderr io.Writer, args [
 		switch {
 		case grades[i].passed() && !grades[i].race:
 			result = out.good("PASS") + "  not checked for races"
+		case grades[i].state == notStarted:
+			result = out.dim("-     not started")
 		case !grades[i].passed():
 			result = out.bad("FAIL") + "  " + grades[i].verdict
 		}

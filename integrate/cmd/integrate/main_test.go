@@ -202,7 +202,8 @@ func TestInterruptDuringProcessesLeavesNoChild(t *testing.T) {
 // TestTimelineDrawsEveryWorker checks -timeline: after the table, a chart
 // per goroutines and processes measurement, with a row per goroutine or
 // worker process (never this process) and never more bars at once than
-// workers. The times are real, so only the chart's shape is checked.
+// workers. The times are real, and which worker takes which range is up
+// to the scheduler, so only the chart's shape is checked.
 func TestTimelineDrawsEveryWorker(t *testing.T) {
 	out, _, err := runArgs(t, "-n", "2e6", "-workers", "2", "-timeline", "-width", "80")
 	require.NoError(t, err)
@@ -212,7 +213,11 @@ func TestTimelineDrawsEveryWorker(t *testing.T) {
 	require.True(t, ok, "then one for processes:\n%s", out)
 	assert.NotContains(t, out, "serial, 1 workers (the last", "no chart for serial")
 
-	assert.Regexp(t, `(?m)^goroutine 1 +│`, gor)
+	// Which of the two goroutines takes the ranges of blocks is up to the
+	// scheduler: under load one may take every range. So: rows for
+	// goroutine 1 or 2, and none for a third.
+	assert.Regexp(t, `(?m)^goroutine [12] +│`, gor)
+	assert.NotRegexp(t, `(?m)^goroutine (?:[03-9]|\d\d+) +│`, gor, "a row per worker goroutine: 2 workers")
 	assert.Regexp(t, `at most [12] at once`, gor)
 	assert.Regexp(t, `(?m)^process \d+ +│`, procs)
 	assert.NotRegexp(t, fmt.Sprintf(`(?m)^process %d `, os.Getpid()), procs, "the work is done by the workers")
