@@ -100,7 +100,7 @@ type Crash struct {
 // Diagnose reads a Result and says what went wrong.
 func Diagnose(r Result) Diagnosis {
 	s := scope{root: r.Root, dir: r.Dir}
-	d := Diagnosis{Passed: r.Passed, Race: r.Race, Stopped: r.Stopped, Tests: r.Tests}
+	d := Diagnosis{Passed: r.Passed, Race: r.Race, Stopped: r.Stopped}
 	if !r.Built {
 		d.Build = buildErrors(r.Build, r.Root)
 		if len(d.Build) == 0 { // a failure printed elsewhere

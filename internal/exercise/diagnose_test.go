@@ -29,7 +29,6 @@ func loc(file string, line int, fn string) Location {
 }
 
 func normalize(d Diagnosis) Diagnosis {
-	d.Tests, d.Elapsed = nil, 0
 	if d.Stopped != nil {
 		s := *d.Stopped
 		s.After = 0
