@@ -2,29 +2,20 @@
 // It shows where you are in the reading order, runs lessons, and checks
 // exercises under the race detector with a plain-language verdict.
 //
-// Usage, from the module root (or `go run ../../cmd/workbook` from deeper
-// inside the clone; it finds the root itself):
-//
-//	go run ./cmd/workbook                      progress: every exercise's state, the next step
-//	go run ./cmd/workbook list                 reading order with Python counterparts
-//	go run ./cmd/workbook run [-race] <lesson> [flags...]
-//	                                           build and run lessons/<lesson>
-//	go run ./cmd/workbook check [-v] <exercise>
-//	                                           test exercises/<exercise> with -race, explain the result
-//	go run ./cmd/workbook watch [<exercise>]   re-check the current exercise on every save
-//	go run ./cmd/workbook hint [-all] <exercise>
-//	                                           the next hint (one more per call)
-//	go run ./cmd/workbook verify               test every exercise; a summary table
-//	go run ./cmd/workbook reset [-yes] <exercise>
-//	                                           restore an exercise's stub
-//	go run ./cmd/workbook solution [-force] <exercise>
-//	                                           the reference solution, once yours passes
-//	go run ./cmd/workbook help                 this text
+// Run it from the module root (or `go run ../../cmd/workbook` from deeper
+// inside the clone; it finds the root itself). With no arguments it shows
+// every exercise's state and the next step; `go run ./cmd/workbook help`
+// lists the commands (list, run, check, watch, hint, verify, reset,
+// solution), and `help <command>` describes one. The usage, the dispatch and
+// the help all come from one table of commands, below.
 //
 // Progress comes from running the tests, not from anything the student
-// marks: an exercise passes when its tests pass under the race detector.
-// Results are cached in .workbook/progress.json under a hash of the
-// exercise's files, so the progress screen only re-tests what changed.
+// marks: an exercise passes when its tests pass under the race detector,
+// and is not started while its stub is as shipped. Results are cached in
+// .workbook/progress.json under a hash of the exercise's files, so the
+// progress screen only tests what changed. The verdicts come from
+// internal/exercise's Diagnose; grade.go and render.go turn them into what
+// a student reads.
 //
 // Colour and progress bars appear only when the output is a terminal, and
 // colour only if NO_COLOR is unset; otherwise the output is plain text.
