@@ -12,18 +12,21 @@ import (
 // 100 on every Linux the Go toolchain runs on).
 const clockTick = 10 * time.Millisecond
 
-// groupCPU returns the CPU time used so far by the processes in process
-// group pgid, and by the children they have waited for. ok is false if it
-// cannot tell.
-func groupCPU(pgid int) (time.Duration, bool) {
-	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+// A procStat is what we read of one process's /proc/<pid>/stat.
+type procStat struct {
+	pid, ppid, pgrp int
+	ticks           int64 // utime + stime + cutime + cstime
+}
+
+// procStats reads /proc/<pid>/stat of every process there is. A process
+// that ends meanwhile is left out.
+func procStats() []procStat {
+	paths, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
-		return 0, false
+		return nil
 	}
-	want := []byte(strconv.Itoa(pgid))
-	var ticks int64
-	found := false
-	for _, p := range stats {
+	var out []procStat
+	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			continue // the process has gone
@@ -31,51 +34,47 @@ func groupCPU(pgid int) (time.Duration, bool) {
 		// "pid (comm) state ppid pgrp session tty tpgid flags minflt
 		// cminflt majflt cmajflt utime stime cutime cstime ...": comm may
 		// hold spaces and parentheses, so we count from the last ')'.
-		i := bytes.LastIndexByte(data, ')')
-		if i < 0 {
+		open, end := bytes.IndexByte(data, '('), bytes.LastIndexByte(data, ')')
+		if open < 1 || end < 0 {
 			continue
 		}
-		f := bytes.Fields(data[i+1:])
-		if len(f) < 15 || !bytes.Equal(f[2], want) {
+		f := bytes.Fields(data[end+1:])
+		if len(f) < 15 {
 			continue
 		}
-		found = true
-		for _, k := range []int{11, 12, 13, 14} { // utime stime cutime cstime
+		s := procStat{}
+		s.pid, _ = strconv.Atoi(string(bytes.TrimSpace(data[:open])))
+		s.ppid, _ = strconv.Atoi(string(f[1]))
+		s.pgrp, _ = strconv.Atoi(string(f[2]))
+		for _, k := range []int{11, 12, 13, 14} {
 			n, _ := strconv.ParseInt(string(f[k]), 10, 64)
-			ticks += n
+			s.ticks += n
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// groupCPU returns the CPU time used so far by the processes in process
+// group pgid, and by the children they have waited for. ok is false if it
+// cannot tell.
+func groupCPU(pgid int) (used time.Duration, ok bool) {
+	for _, s := range procStats() {
+		if s.pgrp == pgid {
+			used += time.Duration(s.ticks) * clockTick
+			ok = true
 		}
 	}
-	return time.Duration(ticks) * clockTick, found
+	return used, ok
 }
 
 // grandchildren returns the processes below the children of pid: for the
 // go command, the processes the test binary started (a test that runs the
 // student's code in a child of its own, to survive a crash).
 func grandchildren(pid int) []int {
-	stats, err := filepath.Glob("/proc/[0-9]*/stat")
-	if err != nil {
-		return nil
-	}
 	children := map[int][]int{}
-	for _, p := range stats {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(data, ')')
-		j := bytes.IndexByte(data, '(')
-		if i < 0 || j < 1 {
-			continue
-		}
-		f := bytes.Fields(data[i+1:])
-		if len(f) < 2 {
-			continue
-		}
-		self, err1 := strconv.Atoi(string(bytes.TrimSpace(data[:j])))
-		parent, err2 := strconv.Atoi(string(f[1]))
-		if err1 == nil && err2 == nil {
-			children[parent] = append(children[parent], self)
-		}
+	for _, s := range procStats() {
+		children[s.ppid] = append(children[s.ppid], s.pid)
 	}
 	var out []int
 	next := children[pid]

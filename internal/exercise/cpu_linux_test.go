@@ -1,6 +1,9 @@
 package exercise
 
 import (
+	"bufio"
+	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -35,4 +38,25 @@ func TestGroupCPU(t *testing.T) {
 	}
 	later, _ := groupCPU(syscall.Getpgrp())
 	assert.Greater(t, later, used, "CPU time after %d iterations of a busy loop", x)
+}
+
+// grandchildren finds a child's child, and not the child itself.
+func TestGrandchildren(t *testing.T) {
+	// sh forks the sleep before it echoes: once we read the line, the
+	// grandchild exists. We kill it; nothing waits it out.
+	cmd := exec.CommandContext(t.Context(), "sh", "-c", "sleep 60 & echo started; wait")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "started\n", line)
+	found := grandchildren(os.Getpid())
+	require.Len(t, found, 1, "the sleep started by sh")
+	assert.NotEqual(t, cmd.Process.Pid, found[0], "the child itself is not a grandchild")
+	require.NoError(t, syscall.Kill(found[0], syscall.SIGKILL))
 }
