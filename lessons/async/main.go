@@ -42,22 +42,22 @@ func main() {
 	}
 }
 
-// simulatedIO stands in for a network call that takes d: it waits d, or
-// until ctx is done, whichever comes first, and then returns ctx.Err() or
-// nil. It is an ordinary blocking function. In asyncio it would have to be
-// an async def, awaited by async defs all the way up to asyncio.run.
-func simulatedIO(ctx context.Context, d time.Duration) error {
-	// We look at ctx first: with ctx already done and d zero, both cases
-	// of the select below would be ready, and select picks at random.
-	if err := ctx.Err(); err != nil {
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the simulated I/O has finished
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // cancelled, or the deadline passed
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
 }
@@ -96,9 +96,12 @@ func gather(ctx context.Context, logger *log.Logger, cfg config) error {
 	// We start the tasks in an errgroup: g.Go runs each in its own
 	// goroutine, g.Wait waits for all of them and returns the first error,
 	// and the first error cancels gctx for the others. That is
-	// asyncio.gather, or a TaskGroup. Each task first waits at a start
-	// line, a channel we close once all of them exist, so that we can
-	// count them and their memory before any has finished.
+	// asyncio.gather, or a TaskGroup. Each task calls sleep, our
+	// simulated I/O: an ordinary blocking function, where asyncio would
+	// need an async def, awaited by async defs all the way up to
+	// asyncio.run. Each task first waits at a start line, a channel we
+	// close once all of them exist, so that we can count them and their
+	// memory before any has finished.
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	goroutinesBefore := runtime.NumGoroutine()
@@ -107,7 +110,7 @@ func gather(ctx context.Context, logger *log.Logger, cfg config) error {
 	for range cfg.tasks {
 		g.Go(func() error {
 			<-startLine
-			return simulatedIO(gctx, cfg.wait)
+			return sleep(gctx, cfg.wait)
 		})
 	}
 
@@ -150,7 +153,7 @@ func waitFor(ctx context.Context, logger *log.Logger, d time.Duration) error {
 	// coroutine at its next await.
 	begin := time.Now()
 	tctx, cancel := context.WithTimeout(ctx, d/2)
-	err := simulatedIO(tctx, d)
+	err := sleep(tctx, d)
 	cancel()
 	if ctx.Err() != nil {
 		return ctx.Err() // Ctrl-C, not our deadline
@@ -255,37 +258,4 @@ func iterator(logger *log.Logger) {
 // which would only be noise.
 func round(elapsed, d time.Duration) time.Duration {
 	return elapsed.Truncate(cmp.Or(d/10, 100*time.Millisecond))
-}
-
-// config holds the lesson's flags.
-type config struct {
-	tasks int           // how many tasks to start
-	wait  time.Duration // each task's simulated I/O
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("async", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.tasks, "tasks", 10000, "how many tasks to start")
-	fs.DurationVar(&cfg.wait, "wait", time.Second,
-		"how long each task's simulated I/O takes")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.tasks < 1:
-		return cfg, fmt.Errorf("-tasks must be at least 1, got %d", cfg.tasks)
-	case cfg.wait < 0:
-		return cfg, fmt.Errorf("-wait must not be negative, got %v", cfg.wait)
-	}
-	return cfg, nil
 }

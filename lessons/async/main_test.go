@@ -114,9 +114,9 @@ func TestCtrlCStopsEveryTask(t *testing.T) {
 	})
 }
 
-// TestSimulatedIO checks that simulatedIO returns when its wait is over or
-// ctx is done, whichever comes first, at exactly that moment.
-func TestSimulatedIO(t *testing.T) {
+// TestSleep checks that sleep returns when its wait is over or ctx is
+// done, whichever comes first, at exactly that moment.
+func TestSleep(t *testing.T) {
 	tests := []struct {
 		name     string
 		wait     time.Duration
@@ -137,7 +137,7 @@ func TestSimulatedIO(t *testing.T) {
 				for range 100 {
 					ctx, cancel := context.WithTimeout(t.Context(), tt.deadline)
 					begin := time.Now()
-					err := simulatedIO(ctx, tt.wait)
+					err := sleep(ctx, tt.wait)
 					cancel()
 					require.ErrorIs(t, err, tt.wantErr)
 					require.Equal(t, tt.wantAt, time.Since(begin))

@@ -399,18 +399,22 @@ func catch(f func()) (result string) {
 	return "no panic"
 }
 
-// sleep stands in for a receiver that is busy for d. It returns nil when d
-// has passed, or ctx.Err() if ctx is done first (or already).
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // done being busy
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // Ctrl-C
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
 }
@@ -419,45 +423,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 // late by microseconds, which would only be noise.
 func since(begin time.Time) time.Duration {
 	return time.Since(begin).Truncate(100 * time.Millisecond)
-}
-
-// maxCapacity bounds -cap: the demo prints one number per buffered value.
-const maxCapacity = 20
-
-// maxWait bounds -wait, so that the demo stays short.
-const maxWait = time.Minute
-
-// config holds the lesson's flags.
-type config struct {
-	capacity int           // the buffered channel's capacity
-	wait     time.Duration // how late each receiver arrives
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("channels", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.capacity, "cap", 3, "the buffered channel's capacity")
-	fs.DurationVar(&cfg.wait, "wait", time.Second,
-		"how late each receiver arrives")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.capacity < 1 || cfg.capacity > maxCapacity:
-		return cfg, fmt.Errorf("-cap must be from 1 to %d, got %d",
-			maxCapacity, cfg.capacity)
-	case cfg.wait < 0 || cfg.wait > maxWait:
-		return cfg, fmt.Errorf("-wait must be from 0s to %v, got %v",
-			maxWait, cfg.wait)
-	}
-	return cfg, nil
 }

@@ -48,8 +48,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger: it writes each line in a
-	// single call, one goroutine at a time, so lines never interleave.
+	// All goroutines print through one Logger, so lines never interleave
+	// (see the goroutines lesson).
 	logger := log.New(w, "", 0)
 
 	// First the buffer at work. At the start the buffer is empty and the
@@ -155,7 +155,7 @@ func onCond(ctx context.Context, cfg config, logger *log.Logger) (
 					return // closed and empty, or Ctrl-C
 				}
 				got[j] = append(got[j], v)
-				if !work(ctx, cfg.consume) {
+				if sleep(ctx, cfg.consume) != nil {
 					return
 				}
 			}
@@ -170,11 +170,11 @@ func onCond(ctx context.Context, cfg config, logger *log.Logger) (
 	for i := range cfg.producers {
 		producers.Go(func() {
 			who := fmt.Sprintf("producer %d", i+1)
-			if !work(ctx, stagger(cfg, i)) {
+			if sleep(ctx, stagger(cfg, i)) != nil {
 				return
 			}
 			for k := range cfg.items {
-				if !work(ctx, cfg.produce) {
+				if sleep(ctx, cfg.produce) != nil {
 					return
 				}
 				if !b.put(who, fmt.Sprintf("%c%d", 'a'+i, k+1)) {
@@ -219,7 +219,7 @@ func onChannel(ctx context.Context, cfg config) (
 						return
 					}
 					got[j] = append(got[j], v)
-					if !work(ctx, cfg.consume) {
+					if sleep(ctx, cfg.consume) != nil {
 						return
 					}
 				case <-ctx.Done(): // Ctrl-C
@@ -233,11 +233,11 @@ func onChannel(ctx context.Context, cfg config) (
 	var producers sync.WaitGroup
 	for i := range cfg.producers {
 		producers.Go(func() {
-			if !work(ctx, stagger(cfg, i)) {
+			if sleep(ctx, stagger(cfg, i)) != nil {
 				return
 			}
 			for k := range cfg.items {
-				if !work(ctx, cfg.produce) {
+				if sleep(ctx, cfg.produce) != nil {
 					return
 				}
 				select {
@@ -375,86 +375,22 @@ func stagger(cfg config, i int) time.Duration {
 	return cfg.produce * time.Duration(i) / time.Duration(cfg.producers)
 }
 
-// work waits d, to simulate making or using an item, or until ctx is done,
-// whichever comes first. It reports whether all of d passed.
-func work(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
 	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the work is done
-		return true
-	case <-ctx.Done(): // Ctrl-C
-		return false
+	case <-timer.C: // d has passed: the work is done
+		return nil
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
+		return ctx.Err()
 	}
-}
-
-// config holds the lesson's flags.
-type config struct {
-	size      int           // slots in the buffer
-	producers int           // how many producers
-	consumers int           // how many consumers
-	items     int           // how many items each producer makes
-	produce   time.Duration // how long a producer takes to make an item
-	consume   time.Duration // how long a consumer takes to use an item
-	timeline  bool          // log every put, get and wait as it happens
-}
-
-// Limits on the flags: items are named by a letter per producer, and the
-// timeline is meant to be read.
-const (
-	maxProducers = 26
-	maxConsumers = 100
-	maxSize      = 1000
-	maxItems     = 1000
-)
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("cond", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.size, "size", 2, "how many items the buffer holds")
-	fs.IntVar(&cfg.producers, "producers", 2, "how many producers")
-	fs.IntVar(&cfg.consumers, "consumers", 2, "how many consumers")
-	fs.IntVar(&cfg.items, "items", 3, "how many items each producer makes")
-	fs.DurationVar(&cfg.produce, "produce", 100*time.Millisecond,
-		"how long a producer takes to make an item")
-	fs.DurationVar(&cfg.consume, "consume", 300*time.Millisecond,
-		"how long a consumer takes to use an item")
-	fs.BoolVar(&cfg.timeline, "timeline", true,
-		"print every put, get and wait as it happens")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.size < 1 || cfg.size > maxSize:
-		return cfg, fmt.Errorf("-size must be from 1 to %d, got %d",
-			maxSize, cfg.size)
-	case cfg.producers < 1 || cfg.producers > maxProducers:
-		return cfg, fmt.Errorf("-producers must be from 1 to %d, got %d",
-			maxProducers, cfg.producers)
-	case cfg.consumers < 1 || cfg.consumers > maxConsumers:
-		return cfg, fmt.Errorf("-consumers must be from 1 to %d, got %d",
-			maxConsumers, cfg.consumers)
-	case cfg.items < 1 || cfg.items > maxItems:
-		return cfg, fmt.Errorf("-items must be from 1 to %d, got %d",
-			maxItems, cfg.items)
-	case cfg.produce < 0:
-		return cfg, fmt.Errorf("-produce must not be negative, got %v",
-			cfg.produce)
-	case cfg.consume < 0:
-		return cfg, fmt.Errorf("-consume must not be negative, got %v",
-			cfg.consume)
-	}
-	return cfg, nil
 }

@@ -46,8 +46,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger, which writes each line in
-	// a single call, so lines never interleave.
+	// All goroutines print through one Logger, so lines never interleave
+	// (see the goroutines lesson).
 	logger := log.New(w, "", 0)
 	demos := []func(context.Context, *log.Logger, config) error{
 		startGate, resettable, barrierRounds, stopEvent,
@@ -133,8 +133,6 @@ func closeTwice() (panicked any) {
 // isClosed reports whether ch is closed. It never blocks. It is meant for
 // channels that are only ever closed, never sent on.
 func isClosed(ch <-chan struct{}) bool {
-	// A select with a default case does not wait: it takes the default
-	// when no other case is ready.
 	select {
 	case <-ch: // closed
 		return true
@@ -453,18 +451,22 @@ func stopEvent(ctx context.Context, logger *log.Logger, cfg config) error {
 	return nil
 }
 
-// sleep stands in for work or setup that takes d. It returns nil when d
-// has passed, or ctx.Err() if ctx is done first (or already).
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the work is done
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // stopped
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
 }
@@ -473,68 +475,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 // late by microseconds, which would only be noise.
 func since(begin time.Time) time.Duration {
 	return time.Since(begin).Truncate(100 * time.Millisecond)
-}
-
-// maxDuration bounds every duration flag, so that the demo stays short and
-// the stop demo's job (longJob) is always the longer.
-const maxDuration = time.Minute
-
-// maxWorkers bounds -workers: the barrier staggers the workers' arrivals
-// by -work each, and each worker prints about ten lines.
-const maxWorkers = 100
-
-// config holds the lesson's flags.
-type config struct {
-	workers int           // how many workers wait at the gate, barrier and stop
-	open    time.Duration // the setup before the gate opens
-	timeout time.Duration // the timeout of the wait that expires
-	work    time.Duration // one unit of simulated work
-	stop    time.Duration // how long the stop demo's workers run
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("event", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.workers, "workers", 3, "how many workers wait")
-	durations := []struct {
-		p     *time.Duration
-		name  string
-		value time.Duration
-		usage string
-	}{
-		{&cfg.open, "open", time.Second, "the setup before the gate opens"},
-		{&cfg.timeout, "timeout", 500 * time.Millisecond,
-			"the timeout of the wait that expires"},
-		{&cfg.work, "work", 500 * time.Millisecond,
-			"one unit of simulated work"},
-		{&cfg.stop, "stop", 500 * time.Millisecond,
-			"how long the stop demo's workers run before we stop them"},
-	}
-	for _, d := range durations {
-		fs.DurationVar(d.p, d.name, d.value, d.usage)
-	}
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.workers < 1 || cfg.workers > maxWorkers:
-		return cfg, fmt.Errorf("-workers must be from 1 to %d, got %d",
-			maxWorkers, cfg.workers)
-	}
-	for _, d := range durations {
-		if *d.p < 0 || *d.p > maxDuration {
-			return cfg, fmt.Errorf("-%s must be from 0s to %v, got %v",
-				d.name, maxDuration, *d.p)
-		}
-	}
-	return cfg, nil
 }

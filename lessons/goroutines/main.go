@@ -25,8 +25,6 @@ import (
 	"runtime"
 	"sync"
 	"time"
-
-	"github.com/concurrency-workbook/workbook/internal/timeline"
 )
 
 func main() {
@@ -53,18 +51,16 @@ type worker struct {
 func (w *worker) Run(ctx context.Context) {
 	w.log.Printf("worker %d: start", w.id)
 
-	// We wait with a timer in a select rather than time.Sleep, so that
-	// the wait also ends when ctx is done. Note that nothing can stop a
-	// goroutine from outside: Ctrl-C cancels ctx, and each goroutine has
-	// to notice and return by itself. A time.Sleep cannot notice.
-	timer := time.NewTimer(w.sleep)
-	defer timer.Stop()
-	select {
-	case <-timer.C: // the simulated I/O has finished
-		w.log.Printf("worker %d: done", w.id)
-	case <-ctx.Done(): // Ctrl-C: give up now
-		w.log.Printf("worker %d: stopped: %v", w.id, ctx.Err())
+	// We wait with our sleep (at the end of this file), a timer in a
+	// select, rather than time.Sleep, so that the wait also ends when ctx
+	// is done. Note that nothing can stop a goroutine from outside: Ctrl-C
+	// cancels ctx, and each goroutine has to notice and return by itself.
+	// A time.Sleep cannot notice.
+	if err := sleep(ctx, w.sleep); err != nil {
+		w.log.Printf("worker %d: stopped: %v", w.id, err)
+		return
 	}
+	w.log.Printf("worker %d: done", w.id)
 }
 
 // run starts the workers and waits for them, then shows one goroutine's
@@ -221,42 +217,22 @@ func joinTimeout(done <-chan struct{}, d time.Duration) bool {
 	}
 }
 
-// config holds the lesson's flags.
-type config struct {
-	workers int            // how many workers to start
-	sleep   time.Duration  // each worker's simulated I/O
-	timeout time.Duration  // how long the join with a timeout waits
-	show    timeline.Flags // -timeline, -ascii, -width and -trace
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("goroutines", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.workers, "workers", 5, "how many workers to start")
-	fs.DurationVar(&cfg.sleep, "sleep", 3*time.Second,
-		"how long each worker's simulated I/O takes")
-	fs.DurationVar(&cfg.timeout, "timeout", time.Second,
-		"how long the join with a timeout waits")
-	cfg.show.Register(fs)
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.workers < 1:
-		return cfg, fmt.Errorf("-workers must be at least 1, got %d", cfg.workers)
-	case cfg.sleep < 0:
-		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
-	case cfg.timeout < 0:
-		return cfg, fmt.Errorf("-timeout must not be negative, got %v", cfg.timeout)
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
 	}
-	return cfg, cfg.show.Check()
+	timer := time.NewTimer(d)
+	defer timer.Stop() // frees the timer at once if ctx is done first
+	select {
+	case <-timer.C: // d has passed: the work is done
+		return nil
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
+		return ctx.Err()
+	}
 }

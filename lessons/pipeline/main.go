@@ -184,7 +184,7 @@ func shownSquare(ctx context.Context, obs *timeline.Observer, row string,
 			// The span covers the work only, not the wait to send:
 			// it begins and ends here, on the stage's goroutine.
 			end := obs.Start(ctx, row, fmt.Sprintf("item %d", v))
-			ok := pause(ctx, work)
+			ok := sleep(ctx, work) == nil
 			end()
 			if !ok {
 				continue // cancelled: drain in, send nothing
@@ -270,7 +270,7 @@ func ordered(ctx context.Context, obs *timeline.Observer, n, workers int,
 			defer close(out)
 			for it := range items {
 				end := obs.Start(ctx, row, fmt.Sprintf("item %d", it.v))
-				ok := pause(ctx, time.Duration(it.v%3+1)*work)
+				ok := sleep(ctx, time.Duration(it.v%3+1)*work) == nil
 				end()
 				if ok {
 					send(ctx, out, item{it.seq, it.v * it.v})
@@ -419,19 +419,23 @@ func send[T any](ctx context.Context, out chan<- T, v T) bool {
 	}
 }
 
-// pause waits d, to simulate work, or until ctx is done, whichever comes
-// first. It reports whether all of d passed.
-func pause(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
 	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the work is done
-		return true
-	case <-ctx.Done(): // cancelled
-		return false
+	case <-timer.C: // d has passed: the work is done
+		return nil
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
+		return ctx.Err()
 	}
 }
 
@@ -452,65 +456,4 @@ func join(nums []int) string {
 		s[i] = strconv.Itoa(v)
 	}
 	return strings.Join(s, " ")
-}
-
-// config holds the lesson's flags.
-type config struct {
-	n       int           // items in each part
-	workers int           // square workers in parts 2 and 3
-	work    time.Duration // a worker's time per item
-	take    int           // items part 4 takes before its cancel
-	fail    int           // the bad item in part 5
-
-	show timeline.Flags // -timeline, -ascii, -width and -trace
-}
-
-// Limits on the flags, to keep the output readable.
-const (
-	maxItems   = 1000
-	maxWorkers = 100
-)
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("pipeline", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.n, "n", 12, "how many items each part sends")
-	fs.IntVar(&cfg.workers, "workers", 3, "how many square workers")
-	fs.DurationVar(&cfg.work, "work", 100*time.Millisecond,
-		"how long a worker takes per item")
-	fs.IntVar(&cfg.take, "take", 5, "how many items to take before a cancel")
-	fs.IntVar(&cfg.fail, "fail", 7, "which item is bad in the errors part")
-	cfg.show.Register(fs)
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	for _, c := range []struct {
-		name      string
-		v, lo, hi int
-	}{
-		{"-n", cfg.n, 1, maxItems},
-		{"-workers", cfg.workers, 1, maxWorkers},
-		{"-take", cfg.take, 1, maxItems},
-		{"-fail", cfg.fail, 1, cfg.n},
-	} {
-		if c.v < c.lo || c.v > c.hi {
-			return cfg, fmt.Errorf("%s must be from %d to %d, got %d",
-				c.name, c.lo, c.hi, c.v)
-		}
-	}
-	if cfg.work < 0 || cfg.work > time.Minute {
-		return cfg, fmt.Errorf("-work must be from 0s to 1m, got %v", cfg.work)
-	}
-	return cfg, cfg.show.Check()
 }

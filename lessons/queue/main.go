@@ -53,8 +53,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger, which writes each line in
-	// a single call, so lines never interleave.
+	// All goroutines print through one Logger, so lines never interleave
+	// (see the goroutines lesson).
 	logger := log.New(w, "", 0)
 	demos := []func(context.Context, *log.Logger, config) error{
 		putGet, blockingPut, nowait, joinTasks, priority,
@@ -156,8 +156,6 @@ func getTimeout[T any](ctx context.Context, q <-chan T, d time.Duration) (T, err
 // putNowait is Python's q.put_nowait(v): it puts v if there is room now,
 // and returns ErrFull at once if there is not.
 func putNowait[T any](q chan<- T, v T) error {
-	// A select with a default case does not wait: it takes the default
-	// when no other case is ready.
 	select {
 	case q <- v: // there was room
 		return nil
@@ -469,18 +467,22 @@ func (h *entries[T]) Pop() any {
 	return e
 }
 
-// sleep stands in for work that takes d. It returns nil when d has
-// passed, or ctx.Err() if ctx is done first (or already).
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the work is done
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // stopped
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
 }
@@ -489,62 +491,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 // late by microseconds, which would only be noise.
 func since(begin time.Time) time.Duration {
 	return time.Since(begin).Truncate(100 * time.Millisecond)
-}
-
-// maxDuration bounds the duration flags, so that the demo stays short.
-const maxDuration = time.Minute
-
-// maxCount bounds -maxsize and -tasks: the demo prints every value.
-const maxCount = 100
-
-// config holds the lesson's flags.
-type config struct {
-	maxsize int           // the queues' buffer size
-	timeout time.Duration // the timeout of get(timeout)
-	work    time.Duration // one task's simulated work
-	tasks   int           // how many tasks the join demo puts
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.maxsize, "maxsize", 10, "the queues' buffer size")
-	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Second,
-		"how long get(timeout) waits")
-	fs.DurationVar(&cfg.work, "work", 500*time.Millisecond,
-		"how long one task's simulated work takes")
-	fs.IntVar(&cfg.tasks, "tasks", 3, "how many tasks the join demo puts")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	for _, c := range []struct {
-		name  string
-		value int
-	}{{"maxsize", cfg.maxsize}, {"tasks", cfg.tasks}} {
-		if c.value < 1 || c.value > maxCount {
-			return cfg, fmt.Errorf("-%s must be between 1 and %d, got %d",
-				c.name, maxCount, c.value)
-		}
-	}
-	for _, d := range []struct {
-		name  string
-		value time.Duration
-	}{{"timeout", cfg.timeout}, {"work", cfg.work}} {
-		if d.value < 0 || d.value > maxDuration {
-			return cfg, fmt.Errorf("-%s must be between 0 and %v, got %v",
-				d.name, maxDuration, d.value)
-		}
-	}
-	return cfg, nil
 }

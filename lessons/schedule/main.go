@@ -224,15 +224,22 @@ func scheduler(ctx context.Context, logger *log.Logger, unit time.Duration) erro
 	return nil
 }
 
-// sleep waits for d, or until ctx is done; then it returns ctx.Err().
-// Unlike time.Sleep, Ctrl-C cuts it short.
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // d has passed
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // cut short
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
 }
@@ -382,37 +389,4 @@ func (h *eventHeap) Pop() any {
 // run is late by microseconds, which would only be noise.
 func since(begin time.Time) time.Duration {
 	return time.Since(begin).Truncate(10 * time.Millisecond)
-}
-
-// maxUnit bounds -unit, so that the demo stays short.
-const maxUnit = 10 * time.Second
-
-// config holds the lesson's flags.
-type config struct {
-	unit time.Duration // the time unit every delay and period is a multiple of
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("schedule", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.DurationVar(&cfg.unit, "unit", 100*time.Millisecond,
-		"the time unit: every delay and period is a multiple of it")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.unit < 0 || cfg.unit > maxUnit:
-		return cfg, fmt.Errorf("-unit must be from 0s to %v, got %v",
-			maxUnit, cfg.unit)
-	}
-	return cfg, nil
 }

@@ -47,8 +47,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger, which writes each line in
-	// a single call, so lines never interleave.
+	// All goroutines print through one Logger, so lines never interleave
+	// (see the goroutines lesson).
 	logger := log.New(w, "", 0)
 	demos := []func(context.Context, *log.Logger, config) error{
 		randomChoice, nonBlocking, timeoutAfter, idleTimer, merge,
@@ -142,16 +142,29 @@ const hang = time.Hour
 // slowCall stands in for a call (a query, a download) that takes d. It
 // returns its answer when d has passed, or ctx.Err() if ctx is done first.
 func slowCall(ctx context.Context, d time.Duration) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
+	if err := sleep(ctx, d); err != nil {
+		return "", err // the caller gave up: stop now
+	}
+	return "the answer", nil
+}
+
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
 	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the call has finished
-		return "the answer", nil
-	case <-ctx.Done(): // the caller gave up: stop now
-		return "", ctx.Err()
+	case <-timer.C: // d has passed: the work is done
+		return nil
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
+		return ctx.Err()
 	}
 }
 
@@ -432,53 +445,4 @@ func afterFunc(ctx context.Context, logger *log.Logger, _ config) error {
 // run is late by microseconds, which would only be noise.
 func since(begin time.Time) time.Duration {
 	return time.Since(begin).Truncate(10 * time.Millisecond)
-}
-
-// maxRounds bounds -rounds, so that the first demo stays quick.
-const maxRounds = 1_000_000
-
-// maxDuration bounds the duration flags, so that the demo stays short and
-// the stuck calls (hang) are always the slower.
-const maxDuration = time.Minute
-
-// config holds the lesson's flags.
-type config struct {
-	rounds  int           // how many selects the random-choice demo runs
-	timeout time.Duration // every timeout and deadline in the demo
-	tick    time.Duration // the pace of the merge's producers, and the cause's wait
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("select", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.rounds, "rounds", 1000,
-		"how many selects with two ready cases to run")
-	fs.DurationVar(&cfg.timeout, "timeout", time.Second,
-		"every timeout and deadline in the demo")
-	fs.DurationVar(&cfg.tick, "tick", 100*time.Millisecond,
-		"the pace of the merged producers")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.rounds < 1 || cfg.rounds > maxRounds:
-		return cfg, fmt.Errorf("-rounds must be from 1 to %d, got %d",
-			maxRounds, cfg.rounds)
-	case cfg.timeout < 0 || cfg.timeout > maxDuration:
-		return cfg, fmt.Errorf("-timeout must be from 0s to %v, got %v",
-			maxDuration, cfg.timeout)
-	case cfg.tick < 0 || cfg.tick > maxDuration:
-		return cfg, fmt.Errorf("-tick must be from 0s to %v, got %v",
-			maxDuration, cfg.tick)
-	}
-	return cfg, nil
 }

@@ -16,7 +16,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -29,7 +28,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 )
@@ -107,7 +105,7 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 			defer tr.done(id)
 			end := obs.Start(ctx, fmt.Sprintf("download %d", id), way.name)
 			defer end()
-			simulateIO(ctx, cfg.sleep)
+			_ = sleep(ctx, cfg.sleep) // on Ctrl-C, way.limit returns ctx.Err()
 		}
 		if err := way.limit(ctx, cfg.downloads, cfg.limit, download); err != nil {
 			return err // Ctrl-C: every download has returned
@@ -136,16 +134,23 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	return obs.Render(w)
 }
 
-// simulateIO stands for a download: it waits d, as a network call would,
-// or until ctx is done, whichever comes first.
-func simulateIO(ctx context.Context, d time.Duration) {
-	// We wait with a timer in a select rather than time.Sleep, so that
-	// Ctrl-C ends the wait at once.
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the simulated download has finished
-	case <-ctx.Done(): // Ctrl-C: give up now
+	case <-timer.C: // d has passed: the work is done
+		return nil
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
+		return ctx.Err()
 	}
 }
 
@@ -452,54 +457,4 @@ func listIDs(verb string, ids []int) string {
 		fmt.Fprintf(&b, " %d", id)
 	}
 	return b.String()
-}
-
-// maxDownloads keeps the printed lines of ids readable.
-const maxDownloads = 1000
-
-// config holds the lesson's flags.
-type config struct {
-	downloads int            // how many downloads to run
-	limit     int            // how many may be in flight at once
-	sleep     time.Duration  // how long each simulated download takes
-	show      timeline.Flags // -timeline, -ascii, -width and -trace
-}
-
-// resolution is the precision of the times printed: a tenth of -sleep, or
-// a tenth of a second with -sleep 0. Starting goroutines and handing over
-// slots takes microseconds, which would only be noise.
-func (cfg config) resolution() time.Duration {
-	return cmp.Or(cfg.sleep/10, 100*time.Millisecond)
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("semaphore", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.downloads, "downloads", 10, "how many downloads to run")
-	fs.IntVar(&cfg.limit, "limit", 3, "how many downloads may be in flight at once")
-	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
-		"how long each simulated download takes")
-	cfg.show.Register(fs)
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.downloads < 1 || cfg.downloads > maxDownloads:
-		return cfg, fmt.Errorf("-downloads must be from 1 to %d, got %d",
-			maxDownloads, cfg.downloads)
-	case cfg.limit < 1:
-		return cfg, fmt.Errorf("-limit must be at least 1, got %d", cfg.limit)
-	case cfg.sleep < 0:
-		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
-	}
-	return cfg, cfg.show.Check()
 }

@@ -113,7 +113,7 @@ func (p *probe) task(ctx context.Context, id int) {
 			break
 		}
 	}
-	simulateIO(ctx, p.sleep)
+	_ = sleep(ctx, p.sleep)
 	p.inFlight.Add(-1)
 }
 

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// maxUpdates bounds -goroutines × -n, so that a run takes seconds, not
+// hours: count does not watch ctx, so Ctrl-C waits for it to finish.
+const maxUpdates = 1_000_000_000
+
+// config holds the lesson's flags.
+type config struct {
+	goroutines int // how many goroutines add to the shared total
+	n          int // how many times each goroutine adds 1
+}
+
+// parseFlags parses and checks args. For -h it prints the usage to w and
+// returns flag.ErrHelp.
+func parseFlags(w io.Writer, args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("race", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors reach the user through run's error
+	fs.IntVar(&cfg.goroutines, "goroutines", 10,
+		"how many goroutines add to the shared total")
+	fs.IntVar(&cfg.n, "n", 1_000_000, "how many times each goroutine adds 1")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(w)
+		fs.Usage()
+		return cfg, err
+	case err != nil:
+		return cfg, err
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case cfg.goroutines < 1:
+		return cfg, fmt.Errorf("-goroutines must be at least 1, got %d",
+			cfg.goroutines)
+	case cfg.n < 1:
+		return cfg, fmt.Errorf("-n must be at least 1, got %d", cfg.n)
+	case cfg.goroutines > maxUpdates/cfg.n:
+		return cfg, fmt.Errorf("-goroutines × -n must be at most %d, got %d × %d",
+			maxUpdates, cfg.goroutines, cfg.n)
+	}
+	return cfg, nil
+}
