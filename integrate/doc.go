@@ -25,29 +25,32 @@
 // # Concurrency contract
 //
 // Every function here is safe to call from several goroutines at once;
-// none has package state. [Serial], [Goroutines] and [Pool.Integrate] check
-// their ctx between blocks (every 16384 points) and return ctx.Err() when
-// it is done. Goroutines returns only after every goroutine it started has
-// returned. [Processes] returns only after every worker process it started
-// has exited and been waited for, even on error or cancellation; a
-// [Pool] owns its processes until [Pool.Close]. A worker that crashes is
-// replaced and its range of blocks retried once; a range that fails twice
-// ends the run with a [*ChunkError] naming it. Bad input is reported
-// before any work starts, with an error that matches [ErrInvalid].
+// none has package state. [Serial], [Goroutines] and [Pool.Integrate]
+// check their ctx between blocks (every [BlockSize] points) and return
+// ctx.Err() when it is done. Goroutines returns only after every goroutine
+// it started has returned. [Processes] returns only after every worker
+// process it started has exited and been waited for, even on error or
+// cancellation; a [Pool] owns its processes until [Pool.Close]. A worker
+// that crashes is replaced and its range of blocks retried once; a range
+// that fails twice ends the run with a [*ChunkError] naming it. Bad input
+// is reported before any work starts, with an error that matches
+// [ErrInvalid].
 //
 // # When to use
 //
 // Use [Goroutines] for CPU-bound work in one Go program: goroutines run in
 // parallel on every core, with no interpreter lock, and share memory, so
-// handing them work costs microseconds, so it can beat [Serial] from
-// 10⁵–10⁶ points (see the README for measured figures). Use processes when the work must be isolated (a
-// crash must not take the parent down, or the code is not yours to trust)
-// or spread beyond one program; here they cost a few milliseconds to start,
-// so they pay off only from about 10⁷–10⁸ points (a [Pool] started once
-// pays only about 40 µs a round trip). In Python the choice is
-// forced: threads cannot run Python code in parallel (the GIL), so CPU
-// work needs multiprocessing; in Go it is a choice about isolation, not
-// speed.
+// handing them work is cheap and they beat [Serial] on far smaller
+// problems than processes do. Use processes when the work must be
+// isolated (a crash must not take the parent down, or the code is not
+// yours to trust) or spread beyond one program; starting a process costs
+// much more than starting a goroutine, so they pay off only on large
+// problems, and a [Pool] started once pays that cost once, then only a
+// round trip per integral. The package README (integrate/README.md) gives
+// the measured break-even points and costs, each with the command and the
+// machine that produced it. In Python the choice is forced: threads
+// cannot run Python code in parallel (the GIL), so CPU work needs
+// multiprocessing; in Go it is a choice about isolation, not speed.
 //
 // # Pitfalls
 //
@@ -61,20 +64,21 @@
 //     Python's pickle cannot send a lambda to a Pool. [Problem.Func] works
 //     in the serial and goroutine modes only.
 //   - A plain func costs an indirect call per point, which the compiler
-//     cannot inline: about 2.7 times the time of a registered integrand's
-//     kernel for x² (1.3 ns against 0.47 ns; see BenchmarkEval).
+//     cannot inline: it is several times slower than a registered
+//     integrand's kernel (BenchmarkEval measures both; the README has the
+//     figures).
 //   - Adding floats in a different order gives different bits. A naive
 //     parallel sum (one partial sum per worker, then the total) changes
 //     with the worker count; this package never lets the worker count
 //     decide the order.
-//   - More workers than cores is no faster: 8 goroutines on 2 cores do
-//     the same work, taking turns.
+//   - More workers than cores is no faster: the extra goroutines do the
+//     same work, taking turns on the same cores.
 //
 // # The Python equivalents
 //
-// Serial is the notes' integrate(f, a, b, N) loop (about 20 s for N = 10⁸
-// in CPython, under 0.1 s here). Goroutines is their threading_integrate
-// with a Queue of results, except that here the threads run in parallel.
+// Serial is the notes' integrate(f, a, b, N) loop, compiled instead of
+// interpreted. Goroutines is their threading_integrate with a Queue of
+// results, except that here the threads run in parallel.
 // Processes is multiprocessing.Pool(n).map over chunks of the interval,
 // with workers started once per run. integrate/python/ has the Python
 // versions, and the package README compares them on the same machine.

@@ -61,27 +61,27 @@ type call = func(context.Context) (any, error)
 type lab struct{ unit time.Duration }
 
 func (l lab) doSomething1(ctx context.Context) (any, error) {
-	return 1, work(ctx, l.unit)
+	return 1, sleep(ctx, l.unit)
 }
 
 func (l lab) doSomething2(ctx context.Context) (any, error) {
-	return 2, work(ctx, 2*l.unit)
+	return 2, sleep(ctx, 2*l.unit)
 }
 
 // doSomething3 takes three arguments and returns them, after 2.5 units.
 func (l lab) doSomething3(ctx context.Context, a, b, c int) (any, error) {
-	return []int{a, b, c}, work(ctx, l.unit*5/2)
+	return []int{a, b, c}, sleep(ctx, l.unit*5/2)
 }
 
 func (l lab) doSomething4(ctx context.Context) (any, error) {
-	if err := work(ctx, 3*l.unit); err != nil {
+	if err := sleep(ctx, 3*l.unit); err != nil {
 		return nil, err
 	}
 	return nil, errValue
 }
 
 func (l lab) doSomething5(ctx context.Context) (any, error) {
-	if err := work(ctx, 4*l.unit); err != nil {
+	if err := sleep(ctx, 4*l.unit); err != nil {
 		return nil, err
 	}
 	return nil, errIndex
@@ -270,47 +270,22 @@ func byHand(ctx context.Context, calls map[string]call) (map[string]any,
 	return results, errors.Join(errs...)
 }
 
-// work stands for an instrument's work: it waits d, or until ctx is done,
-// whichever comes first, and then returns ctx.Err().
-func work(ctx context.Context, d time.Duration) error {
-	// We wait with a timer in a select rather than time.Sleep, so that
-	// Ctrl-C ends the wait at once.
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the work is done
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // cancelled: give up now
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
-}
-
-// config is what the flags set.
-type config struct {
-	unit time.Duration  // how long one second of the notes lasts
-	show timeline.Flags // -timeline, -ascii, -width and -trace
-}
-
-// parseFlags parses the lesson's flags.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("concurrently", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.DurationVar(&cfg.unit, "unit", time.Second,
-		"how long one second of the notes' sleeps lasts (0: no waiting)")
-	cfg.show.Register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(w)
-			fs.PrintDefaults()
-		}
-		return cfg, err
-	}
-	switch {
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.unit < 0:
-		return cfg, fmt.Errorf("-unit must not be negative, got %v", cfg.unit)
-	}
-	return cfg, cfg.show.Check()
 }

@@ -13,7 +13,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -26,7 +25,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"github.com/concurrency-workbook/workbook/patterns/futures"
 )
 
@@ -101,24 +99,25 @@ func observed[T any](ctx context.Context, cfg config, row, label string,
 // the executor down before it returns.
 func withExecutor(ctx context.Context, w io.Writer, cfg config,
 	part func(context.Context, io.Writer, *futures.Executor, config) error) error {
-	// Shutdown is our join point. On the normal path, Shutdown(false)
-	// waits for what is left: the callbacks the workers are still
-	// calling. On an error (Ctrl-C), Shutdown(true) drops the tasks
-	// still waiting and cancels the context of the running ones, which
-	// stop at once; then it waits for them.
+	// Shutdown is our join point. On the normal path, Shutdown (Python's
+	// shutdown(wait=True)) waits for what is left: the callbacks the
+	// workers are still calling. On an error (Ctrl-C), ShutdownNow
+	// (shutdown(wait=True, cancel_futures=True)) drops the tasks still
+	// waiting and cancels the context of the running ones, which stop at
+	// once; then it waits for them.
 	e := futures.NewExecutor(cfg.workers)
 	if err := part(ctx, w, e, cfg); err != nil {
-		e.Shutdown(true)
+		e.ShutdownNow()
 		return err
 	}
-	e.Shutdown(false)
+	e.Shutdown()
 	return nil
 }
 
 // add is the demo's work: it adds a and b after units of simulated work.
 func add(ctx context.Context, a, b float64, units int,
 	cfg config) (float64, error) {
-	if err := simulateWork(ctx, time.Duration(units)*cfg.sleep); err != nil {
+	if err := sleep(ctx, time.Duration(units)*cfg.sleep); err != nil {
 		return 0, err
 	}
 	return a + b, nil
@@ -144,7 +143,7 @@ func threeTasks(ctx context.Context, w io.Writer, e *futures.Executor,
 			started.Done()
 			select {
 			case <-release: // we have printed the states
-			case <-ctx.Done(): // Shutdown(true): give up
+			case <-ctx.Done(): // ShutdownNow: give up
 				return 0, ctx.Err()
 			}
 			return add(ctx, a, b, units, cfg)
@@ -224,7 +223,7 @@ func cancelAndCallbacks(ctx context.Context, w io.Writer,
 			started <- struct{}{}
 			select {
 			case <-gate: // every job is submitted
-			case <-ctx.Done(): // Shutdown(true): give up
+			case <-ctx.Done(): // ShutdownNow: give up
 				return 0, ctx.Err()
 			}
 			return add(ctx, float64(i), 0.5, 1, cfg)
@@ -280,7 +279,7 @@ func cancelAndCallbacks(ctx context.Context, w io.Writer,
 	// may return while a worker is still calling them. So we read the
 	// callbacks' slots only after Shutdown, which waits for the workers
 	// and so for every callback they call.
-	e.Shutdown(false)
+	e.Shutdown()
 	var once []string
 	for i, n := range calls {
 		switch {
@@ -327,17 +326,22 @@ func mapPairs(ctx context.Context, w io.Writer, e *futures.Executor,
 	return nil
 }
 
-// simulateWork stands for a task's work: it waits d, or until ctx is done,
-// whichever comes first, and then returns ctx.Err().
-func simulateWork(ctx context.Context, d time.Duration) error {
-	// We wait with a timer in a select rather than time.Sleep, so that
-	// Shutdown(true) (on Ctrl-C) ends the wait at once.
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the work is done
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // cancelled: give up now
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
 }
@@ -345,50 +349,4 @@ func simulateWork(ctx context.Context, d time.Duration) error {
 // since is the time since begin, to cfg.resolution().
 func since(begin time.Time, cfg config) time.Duration {
 	return time.Since(begin).Truncate(cfg.resolution())
-}
-
-// config holds the lesson's flags, and the observer that -timeline and
-// -trace start.
-type config struct {
-	workers int            // each executor's worker count
-	sleep   time.Duration  // how long a unit of simulated work takes
-	show    timeline.Flags // -timeline, -ascii, -width and -trace
-
-	obs *timeline.Observer // records the tasks; nil: nothing to record
-}
-
-// resolution is the precision of the times printed: a tenth of -sleep (or
-// of a second with -sleep 0): handing tasks to workers takes microseconds,
-// which would only be noise.
-func (cfg config) resolution() time.Duration {
-	return cmp.Or(cfg.sleep/10, 100*time.Millisecond)
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("futures", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.workers, "workers", 4, "how many workers each executor has")
-	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
-		"how long a unit of simulated work takes")
-	cfg.show.Register(fs)
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.workers < 1:
-		return cfg, fmt.Errorf("-workers must be at least 1, got %d",
-			cfg.workers)
-	case cfg.sleep < 0:
-		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
-	}
-	return cfg, cfg.show.Check()
 }

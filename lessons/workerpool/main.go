@@ -9,7 +9,10 @@
 // input order whatever order the jobs finish in. The first error cancels
 // the jobs still running and starts no more, as errgroup.WithContext does,
 // and a job that panics becomes an error that keeps its stack, instead of
-// crashing the program.
+// crashing the program: a *PanicError, with the shape every panic error
+// in the workbook has (Value, Stack, "workerpool: panic: <value>", and
+// Unwrap to the value when it is an error; docs/concepts.md has it in
+// full).
 //
 // Usage:
 //
@@ -18,7 +21,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -31,7 +33,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/internal/timeline"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -52,7 +53,7 @@ type job func(ctx context.Context, x int) (int, error)
 // at any moment, and returns the outputs in input order: out[i] is
 // f(inputs[i]). The first error wins: it cancels the ctx the calls in
 // progress were given, no call starts after it, and the mapper returns it
-// with nil outputs. A call that panics is turned into a *panicError. If
+// with nil outputs. A call that panics is turned into a *PanicError. If
 // ctx is done first, the mapper returns ctx.Err(). Every goroutine it
 // starts has returned when it returns.
 type mapper func(ctx context.Context, workers int, inputs []int,
@@ -117,7 +118,7 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 			for p := peak.Load(); now > p && !peak.CompareAndSwap(p, now); {
 				p = peak.Load()
 			}
-			if err := simulateWork(ctx, cfg.sleep); err != nil {
+			if err := sleep(ctx, cfg.sleep); err != nil {
 				return 0, err
 			}
 			return x * x, nil
@@ -166,7 +167,7 @@ func outOfOrder(ctx context.Context, w io.Writer, cfg config) error {
 	// so no two goroutines write the same element and the order of the
 	// slice is the order of the inputs, not of the finishing.
 	slow := func(ctx context.Context, x int) (int, error) {
-		if err := simulateWork(ctx, time.Duration(4-x)*cfg.sleep); err != nil {
+		if err := sleep(ctx, time.Duration(4-x)*cfg.sleep); err != nil {
 			return 0, err
 		}
 		return x * x, nil
@@ -197,12 +198,12 @@ func firstError(ctx context.Context, w io.Writer, cfg config) error {
 	// the feeder sends no more job numbers.
 	jobs := func(ctx context.Context, x int) (int, error) {
 		if x == 5 {
-			if err := simulateWork(ctx, cfg.sleep/2); err != nil {
+			if err := sleep(ctx, cfg.sleep/2); err != nil {
 				return 0, err
 			}
 			return 0, errBadInput
 		}
-		if err := simulateWork(ctx, cfg.sleep); err != nil {
+		if err := sleep(ctx, cfg.sleep); err != nil {
 			return 0, err
 		}
 		return x * x, nil
@@ -232,12 +233,12 @@ func panicking(ctx context.Context, w io.Writer) error {
 		return ctxErr
 	}
 	fmt.Fprintf(w, "  error: %v\n", err)
-	// The error is a *panicError: we can tell a bug from an ordinary
+	// The error wraps a *PanicError: we can tell a bug from an ordinary
 	// failure, and its stack says where the bug is.
-	if pe := (*panicError)(nil); errors.As(err, &pe) {
-		fmt.Fprintf(w, "  a *panicError for job %d; its stack names"+
-			" lookup, where it panicked: %t\n", pe.job,
-			strings.Contains(pe.stack, ".lookup("))
+	if pe := (*PanicError)(nil); errors.As(err, &pe) {
+		fmt.Fprintf(w, "  a *PanicError; its stack names lookup, where"+
+			" it panicked: %t\n",
+			strings.Contains(string(pe.Stack), ".lookup("))
 	}
 	fmt.Fprintln(w, "  the program goes on; the same panic in a bare"+
 		" errgroup function would end it")
@@ -247,36 +248,50 @@ func panicking(ctx context.Context, w io.Writer) error {
 // lookup returns table[i]; it panics if i is out of range.
 func lookup(table []int, i int) int { return table[i] }
 
-// simulateWork stands for a job's work: it waits d, or until ctx is done,
-// whichever comes first, and then returns ctx.Err().
-func simulateWork(ctx context.Context, d time.Duration) error {
-	// We wait with a timer in a select rather than time.Sleep, so that a
-	// cancel (the first error, or Ctrl-C) ends the wait at once.
+// sleep waits d, or until ctx is done, whichever comes first. It returns
+// nil once d has passed (at once if d <= 0, as time.Sleep does), and
+// ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
+// for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	// We look at ctx before we wait: with ctx done and d <= 0, both cases
+	// of the select below would be ready, and select picks one at random.
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
 	timer := time.NewTimer(d)
-	defer timer.Stop()
+	defer timer.Stop() // frees the timer at once if ctx is done first
 	select {
-	case <-timer.C: // the work is done
+	case <-timer.C: // d has passed: the work is done
 		return nil
-	case <-ctx.Done(): // cancelled: give up now
+	case <-ctx.Done(): // cancelled, or Ctrl-C: give up now
 		return ctx.Err()
 	}
 }
 
-// A panicError is what a job's panic becomes: the job's number (its index
-// plus 1), the value it panicked with, and the stack of the goroutine at
-// the panic, which names the function that panicked.
-type panicError struct {
-	job   int
-	value any
-	stack string
+// A PanicError is what a job's panic becomes: the value it panicked with
+// and the stack of the goroutine at the panic, which names the function
+// that panicked. It has the workbook's one panic-error shape, the same as
+// patterns/futures and patterns/concurrently (docs/concepts.md, "A panic
+// turned into an error"): Error reads "workerpool: panic: <value>", and
+// Unwrap returns the value when it is an error, as a runtime error is.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from debug.Stack
 }
 
-func (e *panicError) Error() string {
-	return fmt.Sprintf("job %d: panic: %v", e.job, e.value)
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("workerpool: panic: %v", e.Value)
+}
+
+// Unwrap returns the panic's value if it is an error, and nil otherwise,
+// so that errors.Is and errors.As reach it.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }
 
 // call calls f(ctx, inputs[i]) for job i. It wraps an error with the job's
-// number, and turns a panic into a *panicError.
+// number, and turns a panic into a *PanicError, wrapped the same way.
 func call(ctx context.Context, f job, inputs []int, i int) (y int,
 	err error) {
 	// We recover in the goroutine that panicked, the only place a panic
@@ -286,7 +301,8 @@ func call(ctx context.Context, f job, inputs []int, i int) (y int,
 	// one, not retry it.
 	defer func() {
 		if r := recover(); r != nil {
-			err = &panicError{job: i + 1, value: r, stack: string(debug.Stack())}
+			err = fmt.Errorf("job %d: %w", i+1,
+				&PanicError{Value: r, Stack: debug.Stack()})
 		}
 	}()
 	y, err = f(ctx, inputs[i])
@@ -421,55 +437,4 @@ func withGoroutinePerJob(ctx context.Context, workers int, inputs []int,
 		})
 	}
 	return wait(ctx, g, out)
-}
-
-// maxJobs keeps the printed results readable.
-const maxJobs = 1000
-
-// config holds the lesson's flags.
-type config struct {
-	jobs    int            // how many jobs to run
-	workers int            // how many may run at once
-	sleep   time.Duration  // how long each simulated job takes
-	show    timeline.Flags // -timeline, -ascii, -width and -trace
-}
-
-// resolution is the precision of the times printed: a tenth of -sleep, or
-// a tenth of a second with -sleep 0. Starting goroutines and handing over
-// jobs takes microseconds, which would only be noise.
-func (cfg config) resolution() time.Duration {
-	return cmp.Or(cfg.sleep/10, 100*time.Millisecond)
-}
-
-// parseFlags parses and checks args. For -h it prints the usage to w and
-// returns flag.ErrHelp.
-func parseFlags(w io.Writer, args []string) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("workerpool", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors reach the user through run's error
-	fs.IntVar(&cfg.jobs, "jobs", 10, "how many jobs to run")
-	fs.IntVar(&cfg.workers, "workers", 3, "how many jobs may run at once")
-	fs.DurationVar(&cfg.sleep, "sleep", time.Second,
-		"how long each simulated job takes")
-	cfg.show.Register(fs)
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(w)
-		fs.Usage()
-		return cfg, err
-	case err != nil:
-		return cfg, err
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case cfg.jobs < 1 || cfg.jobs > maxJobs:
-		return cfg, fmt.Errorf("-jobs must be from 1 to %d, got %d",
-			maxJobs, cfg.jobs)
-	case cfg.workers < 1:
-		return cfg, fmt.Errorf("-workers must be at least 1, got %d",
-			cfg.workers)
-	case cfg.sleep < 0:
-		return cfg, fmt.Errorf("-sleep must not be negative, got %v", cfg.sleep)
-	}
-	return cfg, cfg.show.Check()
 }

@@ -53,8 +53,8 @@ func Example() {
 	//   after 0s: job 5: bad input; results: []
 	//
 	// 6. Job 3 of 5 panics: the worker recovers it and returns an error with the stack
-	//   error: job 3: panic: runtime error: index out of range [4] with length 3
-	//   a *panicError for job 3; its stack names lookup, where it panicked: true
+	//   error: job 3: workerpool: panic: runtime error: index out of range [4] with length 3
+	//   a *PanicError; its stack names lookup, where it panicked: true
 	//   the program goes on; the same panic in a bare errgroup function would end it
 }
 
@@ -110,7 +110,7 @@ func (p *probe) job(d func(x, k int) time.Duration,
 		for pk := p.peak.Load(); now > pk && !p.peak.CompareAndSwap(pk, now); {
 			pk = p.peak.Load()
 		}
-		if err := simulateWork(ctx, d(x, k)); err != nil {
+		if err := sleep(ctx, d(x, k)); err != nil {
 			return 0, err
 		}
 		if fail != nil {
@@ -263,8 +263,9 @@ func TestStopsWhenCtxIsDone(t *testing.T) {
 func explode() { panic("boom") }
 
 // TestPanicBecomesAnError checks that a job that panics does not crash the
-// test binary, and comes back as a *panicError that names the job, keeps
-// the panic's value, and has a stack naming the function that panicked.
+// test binary, and comes back as a *PanicError, wrapped with the job's
+// number, that keeps the panic's value and has a stack naming the function
+// that panicked.
 func TestPanicBecomesAnError(t *testing.T) {
 	for _, way := range ways {
 		t.Run(way.name, func(t *testing.T) {
@@ -276,12 +277,63 @@ func TestPanicBecomesAnError(t *testing.T) {
 			}
 			out, err := way.m(t.Context(), 2, inputs(3), f)
 			assert.Nil(t, out)
-			var pe *panicError
+			var pe *PanicError
 			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, 2, pe.job)
-			assert.Equal(t, "boom", pe.value)
-			assert.Equal(t, "job 2: panic: boom", err.Error())
-			assert.Contains(t, pe.stack, "workerpool.explode(")
+			assert.Equal(t, "boom", pe.Value)
+			assert.Equal(t, "job 2: workerpool: panic: boom", err.Error())
+			assert.Contains(t, string(pe.Stack), "workerpool.explode(")
+		})
+	}
+}
+
+// TestPanicErrorShape checks the workbook's one panic-error shape (see
+// docs/concepts.md): the message, and what Unwrap, errors.Is and
+// errors.As reach through it, for a value that is an error and for one
+// that is not.
+func TestPanicErrorShape(t *testing.T) {
+	errBoom := errors.New("boom")
+	wrapped := fmt.Errorf("loading: %w", errBoom)
+	tests := []struct {
+		name      string
+		value     any
+		wantMsg   string
+		wantInner error // what Unwrap returns
+	}{
+		{"string", "boom", "workerpool: panic: boom", nil},
+		{"error", errBoom, "workerpool: panic: boom", errBoom},
+		{"wrapped error", wrapped, "workerpool: panic: loading: boom", wrapped},
+		{"int", 42, "workerpool: panic: 42", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error = &PanicError{Value: tt.value, Stack: []byte("stack")}
+			assert.Equal(t, tt.wantMsg, err.Error())
+			assert.Equal(t, tt.wantInner, errors.Unwrap(err))
+			assert.Equal(t, tt.wantInner != nil, errors.Is(err, errBoom),
+				"errors.Is(err, errBoom)")
+			// errors.As finds the PanicError itself through a wrapper.
+			var pe *PanicError
+			require.ErrorAs(t, fmt.Errorf("job 2: %w", err), &pe)
+			assert.Equal(t, tt.value, pe.Value)
+		})
+	}
+}
+
+// TestRuntimeErrorPanicIsReachable checks that a job's runtime error panic
+// is reachable with errors.As through the job's error, in every way.
+func TestRuntimeErrorPanicIsReachable(t *testing.T) {
+	for _, way := range ways {
+		t.Run(way.name, func(t *testing.T) {
+			table := []int{10, 20, 30}
+			f := func(_ context.Context, x int) (int, error) {
+				return lookup(table, x), nil
+			}
+			_, err := way.m(t.Context(), 2, []int{0, 4}, f)
+			var re interface{ RuntimeError() }
+			require.ErrorAs(t, err, &re)
+			assert.True(t, strings.HasPrefix(err.Error(),
+				"job 2: workerpool: panic: runtime error: index out of range"),
+				err.Error())
 		})
 	}
 }

@@ -89,14 +89,25 @@ func (e *ConcurrentError) Unwrap() []error {
 
 // A PanicError is what a call's panic becomes: the value it panicked with
 // and the stack of its goroutine at the panic, as [debug.Stack] formats
-// it, which names the function that panicked.
+// it, which names the function that panicked. Run and Sequentially wrap it
+// in the call's *[CallError], so its message reads
+// "name: concurrently: panic: <value>".
+//
+// It has the workbook's one panic-error shape, shared with
+// futures.PanicError and described in docs/concepts.md ("A panic turned
+// into an error"): Value and Stack, an Error method that reads
+// "concurrently: panic: <value>", and an Unwrap method that returns Value
+// when it is an error, so that [errors.Is] and [errors.As] reach a runtime
+// error or an error the call panicked with.
 type PanicError struct {
-	Value any
-	Stack []byte
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from debug.Stack
 }
 
-// Error returns "panic: " and the panic's value.
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+// Error returns "concurrently: panic: " and the panic's value.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("concurrently: panic: %v", e.Value)
+}
 
 // Unwrap returns the panic's value if it is an error (as a runtime error
 // is), and nil otherwise.
@@ -159,7 +170,8 @@ func Run[T any](ctx context.Context, calls map[string]func(context.Context) (T, 
 
 // Sequentially calls the functions in calls one at a time, in the sorted
 // order of their names, each in the calling goroutine, and returns the
-// same map as [Run]. It stops at the first call that fails, and calls none
+// same map as [Run]. It is Run's serial twin, labbench's sequentially;
+// the package doc says why it lives in a package named concurrently. It stops at the first call that fails, and calls none
 // after it; the error is that call's *[CallError] (a call that panics
 // fails with a *[PanicError]). With [Catch], the map holds the results of
 // the calls made before the failure.

@@ -216,7 +216,7 @@ func TestRunPanicBecomesAnError(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "boom", pe.Value)
 	assert.Contains(t, string(pe.Stack), "concurrently_test.explode(")
-	assert.Equal(t, "bad: panic: boom", err.Error())
+	assert.Equal(t, "bad: concurrently: panic: boom", err.Error())
 }
 
 // TestPanicErrorUnwrapsAnErrorValue checks that a runtime error panic is
@@ -230,7 +230,54 @@ func TestPanicErrorUnwrapsAnErrorValue(t *testing.T) {
 	})
 	var re interface{ RuntimeError() }
 	require.ErrorAs(t, err, &re)
-	assert.True(t, strings.HasPrefix(err.Error(), "index: panic: runtime error: index out of range"))
+	assert.True(t, strings.HasPrefix(err.Error(), "index: concurrently: panic: runtime error: index out of range"))
+}
+
+// TestPanicErrorShape checks the workbook's one panic-error shape (see
+// docs/concepts.md): the message, and what Unwrap, errors.Is and
+// errors.As reach through it, for a value that is an error and for one
+// that is not.
+func TestPanicErrorShape(t *testing.T) {
+	errBoom := errors.New("boom")
+	wrapped := fmt.Errorf("loading: %w", errBoom)
+	tests := []struct {
+		name      string
+		value     any
+		wantMsg   string
+		wantInner error // what Unwrap returns
+	}{
+		{"string", "boom", "concurrently: panic: boom", nil},
+		{"error", errBoom, "concurrently: panic: boom", errBoom},
+		{"wrapped error", wrapped, "concurrently: panic: loading: boom", wrapped},
+		{"int", 42, "concurrently: panic: 42", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error = &concurrently.PanicError{Value: tt.value, Stack: []byte("stack")}
+			assert.Equal(t, tt.wantMsg, err.Error())
+			assert.Equal(t, tt.wantInner, errors.Unwrap(err))
+			assert.Equal(t, tt.wantInner != nil, errors.Is(err, errBoom),
+				"errors.Is(err, errBoom)")
+			// errors.As finds the PanicError itself through a CallError.
+			var pe *concurrently.PanicError
+			require.ErrorAs(t, &concurrently.CallError{Name: "x", Err: err}, &pe)
+			assert.Equal(t, tt.value, pe.Value)
+		})
+	}
+}
+
+// TestPanicWithAnErrorIsReachable checks that a call that panics with an
+// error value fails with an error that errors.Is matches, through its
+// CallError and its PanicError.
+func TestPanicWithAnErrorIsReachable(t *testing.T) {
+	_, err := concurrently.Run(t.Context(), map[string]func(context.Context) (int, error){
+		"bad": func(context.Context) (int, error) { panic(errA) },
+	})
+	assert.ErrorIs(t, err, errA)
+	var pe *concurrently.PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.Same(t, errA, pe.Unwrap())
+	assert.Equal(t, "bad: concurrently: panic: a broke", err.Error())
 }
 
 // TestNilCallPanics checks that a nil function is a bug reported before
@@ -316,7 +363,7 @@ func TestSequentiallyPanic(t *testing.T) {
 	})
 	var pe *concurrently.PanicError
 	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, "bad: panic: boom", err.Error())
+	assert.Equal(t, "bad: concurrently: panic: boom", err.Error())
 }
 
 // TestSequentiallyStopsWhenCtxIsDone checks that a cancel between calls

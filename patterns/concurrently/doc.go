@@ -11,6 +11,24 @@
 // order of the names, stopping at the first error. Both return a map from
 // each call's name to its result.
 //
+// # Sequentially, in a package named concurrently
+//
+// Sequentially is the one function here that does not run calls at once,
+// and it is here on purpose. It is labbench's sequentially, which sits
+// beside concurrently in the same Python module, and it is Run's serial
+// twin: the same map of calls in, the same map of results out, the same
+// [CallError], [ConcurrentError] and [PanicError], the same [Catch]. So
+// changing one word at a call site, concurrently.Run to
+// concurrently.Sequentially, takes the concurrency out (to debug, to
+// measure the serial baseline, or for instruments that must not be driven
+// at the same time) and changes nothing else. Read it as "the calls of
+// package concurrently, made sequentially". We kept the name rather than
+// add a function with another one (InOrder, say): in this package any
+// name for a serial call contradicts the package's name just as much, and
+// a second name would only break the one-to-one mapping with labbench
+// that Python readers look for. A package of its own would have to
+// declare the error types again, or import them from here.
+//
 // # Errors
 //
 // The error policy is the same for both functions, and for any number of
@@ -24,8 +42,11 @@
 //     failure as a *[CallError], sorted by name; errors.Is and errors.As
 //     look at each of them.
 //   - A call that panics fails with a *[PanicError] that holds the panic's
-//     value and the stack of the goroutine that panicked. The other calls
-//     are unaffected.
+//     value and the stack of the goroutine that panicked, wrapped in the
+//     call's *CallError ("name: concurrently: panic: <value>"). The other
+//     calls are unaffected. PanicError has the workbook's one panic-error
+//     shape (Value, Stack, and Unwrap to the value when it is an error),
+//     described in full in docs/concepts.md.
 //   - Without the [Catch] option the map is nil whenever any call failed;
 //     with Catch it holds the results of the calls that succeeded.
 //
@@ -34,6 +55,22 @@
 // calls were given, and a call that then returns [context.Canceled] is
 // taken as stopped, not failed: it is in neither the results nor the
 // error.
+//
+// # Why the options are functions
+//
+// Catch and FailFast are two on/off switches, and they are functional
+// options ([Option]) rather than the fields of an options struct because
+// of what the call sites read. Most calls take neither, and stay
+// concurrently.Run(ctx, calls): a struct parameter would add a nil or an
+// empty Options{} to every one of them, and a variadic ...Options would
+// accept two structs and have to decide which wins. A call that takes one
+// names it, concurrently.Run(ctx, calls, concurrently.Catch()), with its
+// contract in its own doc comment. What they cost is known and small: an
+// Option cannot be printed or compared, and Sequentially accepts FailFast,
+// which changes nothing there (a struct field would be accepted too). If
+// a setting ever needs a value rather than a switch, or callers need to
+// build options up and pass them around, a struct wins, and we will
+// switch.
 //
 // # When to use
 //

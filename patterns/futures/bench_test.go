@@ -21,7 +21,7 @@ const batch = 1000
 // one at a time: the latency of a round trip through a worker.
 func BenchmarkSubmitResult(b *testing.B) {
 	e := NewExecutor(2)
-	defer e.Shutdown(false)
+	defer e.Shutdown()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -40,7 +40,7 @@ func BenchmarkSubmitThenResults(b *testing.B) {
 	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("executor/workers=%d", workers), func(b *testing.B) {
 			e := NewExecutor(workers)
-			defer e.Shutdown(false)
+			defer e.Shutdown()
 			fs := make([]*Future[int], batch)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -92,7 +92,7 @@ func BenchmarkMap(b *testing.B) {
 	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			e := NewExecutor(workers)
-			defer e.Shutdown(false)
+			defer e.Shutdown()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Map(ctx, e, func(_ context.Context, x int) (int, error) {

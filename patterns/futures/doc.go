@@ -8,10 +8,12 @@
 // or for a context; [Future.Cancel] drops it if it has not started;
 // [Future.AddDoneCallback] reacts to it when it ends; [Map] runs a function
 // over a slice and returns the results in input order. [Executor.Shutdown]
-// is the join point: when it returns, no worker goroutine is left.
+// (Python's shutdown(wait=True)) and [Executor.ShutdownNow] (Python's
+// shutdown(wait=True, cancel_futures=True)) are the join point: when
+// either returns, no worker goroutine is left.
 //
 //	e := futures.NewExecutor(4)
-//	defer e.Shutdown(false)
+//	defer e.Shutdown()
 //	f := futures.Submit(e, func(ctx context.Context) (int, error) {
 //		return fetch(ctx, "quote")
 //	})
@@ -20,9 +22,12 @@
 // # Contract in brief
 //
 // A task's function is given the Executor's context, which only
-// Shutdown(true) cancels while tasks run; a running task cannot be
+// ShutdownNow cancels while tasks run; a running task cannot be
 // cancelled through its future. A task that panics fails its future with
-// a [*PanicError] holding the stack. A future ends in exactly one terminal
+// a [*PanicError] holding the panic's value and stack; it has the
+// workbook's one panic-error shape (Error reads "futures: panic: <value>",
+// and Unwrap returns the value when it is an error), described in full
+// in docs/concepts.md. A future ends in exactly one terminal
 // state, finished or cancelled, and its callbacks run exactly once, in the
 // goroutine that completed it, or at once if it was already done. A
 // callback that panics is recovered and reported, with its stack, to the
@@ -44,14 +49,14 @@
 // # Pitfalls
 //
 //   - Forgetting Shutdown. Workers return when the queue is empty, but
-//     Shutdown is what waits for the tasks; a program that returns without
-//     it may abandon tasks half-way. Call it in a defer, as Python's with
-//     statement does.
+//     Shutdown (or ShutdownNow) is what waits for the tasks; a program
+//     that returns without it may abandon tasks half-way. Call it in a
+//     defer, as Python's with statement does.
 //   - Waiting inside a task. A task that calls Result on a future of the
 //     same Executor, or Map, or Shutdown, may wait for a worker that is
 //     busy waiting for it: with every worker doing so, nothing moves.
 //   - Expecting Cancel to stop a running task. It returns false; give the
-//     task a context of your own, or use Shutdown(true).
+//     task a context of your own, or use ShutdownNow.
 //   - Slow callbacks. A callback runs on the worker that finished the
 //     task (or in Cancel's caller), so a slow one holds up the next task.
 //     Hand slow work to another goroutine or channel.

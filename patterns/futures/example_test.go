@@ -12,7 +12,7 @@ import (
 // Submit a task, wait for its result, and react when it is done.
 func Example() {
 	e := futures.NewExecutor(4)
-	defer e.Shutdown(false)
+	defer e.Shutdown()
 
 	f := futures.Submit(e, func(context.Context) (int, error) {
 		return 6 * 7, nil
@@ -33,7 +33,7 @@ func Example() {
 // Cancel drops a future that has not started; its task never runs.
 func ExampleFuture_Cancel() {
 	e := futures.NewExecutor(1)
-	defer e.Shutdown(false)
+	defer e.Shutdown()
 
 	// The one worker is busy until we close release.
 	release := make(chan struct{})
@@ -60,7 +60,7 @@ func ExampleFuture_Cancel() {
 // Map keeps the input order, whatever order the calls finish in.
 func ExampleMap() {
 	e := futures.NewExecutor(3)
-	defer e.Shutdown(false)
+	defer e.Shutdown()
 
 	words := []string{"go", "futures", "map"}
 	out, err := futures.Map(context.Background(), e,
@@ -75,7 +75,7 @@ func ExampleMap() {
 // After Shutdown, Submit returns a future that has failed.
 func ExampleExecutor_Shutdown() {
 	e := futures.NewExecutor(2)
-	e.Shutdown(false)
+	e.Shutdown()
 	f := futures.Submit(e, func(context.Context) (int, error) { return 1, nil })
 	_, err := f.Result(context.Background())
 	fmt.Println(err)
@@ -83,12 +83,35 @@ func ExampleExecutor_Shutdown() {
 	// futures: executor is shut down
 }
 
+// ShutdownNow cancels the futures still queued and the context of the
+// running task, then waits for that task to return.
+func ExampleExecutor_ShutdownNow() {
+	e := futures.NewExecutor(1)
+	started := make(chan struct{})
+	running := futures.Submit(e, func(ctx context.Context) (string, error) {
+		close(started)
+		<-ctx.Done() // a long task that watches its ctx
+		return "", ctx.Err()
+	})
+	queued := futures.Submit(e, func(context.Context) (string, error) {
+		return "queued", nil
+	})
+	<-started
+	e.ShutdownNow()
+	_, err := running.Result(context.Background())
+	fmt.Println("running:", err)
+	fmt.Println("queued cancelled:", queued.Cancelled())
+	// Output:
+	// running: context canceled
+	// queued cancelled: true
+}
+
 // AsCompleted yields futures as they complete. Here each task waits for
 // the one before it to be reported, so the order is fixed: the reverse of
 // submission.
 func ExampleAsCompleted() {
 	e := futures.NewExecutor(3)
-	defer e.Shutdown(false)
+	defer e.Shutdown()
 
 	// gates[i] is closed when task i may finish.
 	gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}

@@ -95,7 +95,7 @@ func (f *Future[T]) Cancelled() bool {
 // pending (its task will never run; its callbacks run now, in the calling
 // goroutine) or was already cancelled, and false if the task is running
 // or f has finished. A running task cannot be cancelled through its
-// future: see Shutdown(true), or give the task a context of your own.
+// future: see ShutdownNow, or give the task a context of your own.
 func (f *Future[T]) Cancel() bool {
 	return f.cancel()
 }
@@ -144,7 +144,7 @@ func (f *Future[T]) call(ctx context.Context) (value T, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			var zero T
-			value, err = zero, &PanicError{Value: r, Stack: string(debug.Stack())}
+			value, err = zero, &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
 	return f.fn(ctx)
@@ -179,7 +179,7 @@ func (f *Future[T]) complete(value T, err error, to state) bool {
 
 // AddDoneCallback arranges for cb to be called with f, exactly once, when f
 // finishes or is cancelled: in the goroutine that completed it (the worker
-// that ran the task, or the caller of Cancel or Shutdown(true)), in the
+// that ran the task, or the caller of Cancel or ShutdownNow), in the
 // order the callbacks were added. If f is already done, cb is called at
 // once, in the calling goroutine. f's terminal state synchronizes before
 // cb is called, so cb may call f.Result, which returns at once.

@@ -9,11 +9,11 @@ import (
 )
 
 // ErrCancelled is the error Result returns for a future that was cancelled
-// before it ran: by Cancel, or by Shutdown(true).
+// before it ran: by Cancel, or by ShutdownNow.
 var ErrCancelled = errors.New("futures: cancelled")
 
 // ErrShutdown is the error of a future submitted to an Executor after
-// Shutdown was called. Its task never runs.
+// Shutdown or ShutdownNow was called. Its task never runs.
 var ErrShutdown = errors.New("futures: executor is shut down")
 
 // A PanicError is the error of a future whose task panicked. The worker
@@ -21,13 +21,28 @@ var ErrShutdown = errors.New("futures: executor is shut down")
 // the future fails with the value the task panicked with and the stack of
 // the goroutine where it panicked. A PanicError means a bug: treat it as
 // one, do not retry.
+//
+// It has the workbook's one panic-error shape, shared with
+// concurrently.PanicError and described in docs/concepts.md ("A panic
+// turned into an error"): Value and Stack, an Error method that reads
+// "futures: panic: <value>", and an Unwrap method that returns Value when
+// it is an error, so that [errors.Is] and [errors.As] reach a runtime
+// error or an error the task panicked with.
 type PanicError struct {
 	Value any    // the value passed to panic
-	Stack string // the panicking goroutine's stack, from debug.Stack
+	Stack []byte // the panicking goroutine's stack, from debug.Stack
 }
 
+// Error returns "futures: panic: " and the panic's value.
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("futures: task panicked: %v", e.Value)
+	return fmt.Sprintf("futures: panic: %v", e.Value)
+}
+
+// Unwrap returns the panic's value if it is an error (as a runtime error
+// is), and nil otherwise.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }
 
 // An Executor runs tasks on at most a fixed number of goroutines, its
@@ -38,24 +53,24 @@ func (e *PanicError) Error() string {
 // Workers are started on demand: Submit starts one when a task is queued
 // and fewer than the limit exist, and a worker returns as soon as it finds
 // the queue empty. So an idle Executor has no goroutines, but the caller
-// still owes a call to Shutdown, which is the join point: when it returns,
-// no worker is left and no task will run again.
+// still owes a call to Shutdown (or ShutdownNow), the join point: when it
+// returns, no worker is left and no task will run again.
 type Executor struct {
 	workers int // the most worker goroutines that may exist at once
 
 	// ctx is the context every task is given. It is not a request's
 	// context: it lives as long as the Executor, and cancel (called by
-	// Shutdown) is how Shutdown(true) asks running tasks to stop. This is
-	// the one place the package keeps a context in a struct.
+	// Shutdown and ShutdownNow) is how ShutdownNow asks running tasks to
+	// stop. This is the one place the package keeps a context in a struct.
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	wg sync.WaitGroup // counts the worker goroutines; Shutdown waits on it
+	wg sync.WaitGroup // counts the worker goroutines; stop waits on it
 
 	mu       sync.Mutex  // protects queue, active, shutdown and logger
 	queue    []task      // pending tasks, in submission order
 	active   int         // worker goroutines started and not yet returned
-	shutdown bool        // Shutdown has been called: Submit queues nothing
+	shutdown bool        // Shutdown or ShutdownNow was called: Submit queues nothing
 	logger   *log.Logger // where panicking callbacks are reported
 }
 
@@ -106,14 +121,14 @@ func (e *Executor) log(value any, stack []byte) {
 // once; it never waits for a worker. Tasks start in the order they were
 // submitted, at most e's worker count at a time.
 //
-// fn is given the Executor's context, which is cancelled by Shutdown(true)
-// (and, after every task has returned, by Shutdown(false)); fn should
+// fn is given the Executor's context, which is cancelled by ShutdownNow
+// (and, after every task has returned, by Shutdown); fn should
 // return promptly once it is done. Nothing else cancels it: a running task
 // cannot be cancelled through its future. If fn panics, the future fails
 // with a *PanicError and the worker goes on with the next task.
 //
-// If Shutdown has been called, Submit returns a future that has already
-// failed with ErrShutdown, and fn is never called.
+// If Shutdown or ShutdownNow has been called, Submit returns a future
+// that has already failed with ErrShutdown, and fn is never called.
 func Submit[T any](e *Executor, fn func(context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{e: e, fn: fn, done: make(chan struct{})}
 	e.mu.Lock()
@@ -148,7 +163,7 @@ func (e *Executor) work() {
 
 // next pops the first task that is still pending and marks it running, or
 // returns nil, and counts this worker out, if there is none. Marking it
-// running under e.mu means Shutdown(true), which empties the queue under
+// running under e.mu means ShutdownNow, which empties the queue under
 // e.mu, cancels exactly the tasks that have not started.
 func (e *Executor) next() task {
 	e.mu.Lock()
@@ -166,20 +181,38 @@ func (e *Executor) next() task {
 	return nil
 }
 
-// Shutdown stops e. Submit then returns futures that have failed with
-// ErrShutdown. With cancelPending false, Shutdown waits until every task
-// submitted before it, pending or running, has finished. With cancelPending
-// true, it cancels every pending future (their callbacks run in the
-// calling goroutine, and their tasks never run), cancels the context the
-// running tasks were given, and waits for them to return.
+// Shutdown stops e and waits for every task submitted to it, pending or
+// running, to finish. It is Python's executor.shutdown(wait=True), which
+// a with statement calls: no future is cancelled, and the tasks' context
+// is cancelled only once every task has returned. After Shutdown has been
+// called, Submit returns futures that have failed with ErrShutdown.
 //
 // When Shutdown returns, every worker goroutine has returned, and so has
 // every done callback a worker called; every task's completion, and those
-// callbacks, synchronize before it (see
-// https://go.dev/ref/mem). Shutdown may be called more than once, and from
-// several goroutines; each call waits. It must not be called from a task
+// callbacks, synchronize before it (see https://go.dev/ref/mem). Shutdown
+// and ShutdownNow may be called more than once, in any mix, and from
+// several goroutines; each call waits. Neither may be called from a task
 // of e: it would wait for itself.
-func (e *Executor) Shutdown(cancelPending bool) {
+func (e *Executor) Shutdown() { e.stop(false) }
+
+// ShutdownNow stops e, cancels every pending future, and waits for the
+// running tasks to return. It is Python's executor.shutdown(wait=True,
+// cancel_futures=True): the cancelled futures' tasks never run, and their
+// callbacks run in the calling goroutine before ShutdownNow returns.
+// It also cancels the context the running tasks were given, which Python
+// cannot do to a running thread: a task that watches its ctx stops early,
+// and one that ignores it still runs to the end, with ShutdownNow waiting
+// for it. After ShutdownNow has been called, Submit returns futures that
+// have failed with ErrShutdown.
+//
+// When ShutdownNow returns, it gives the same guarantees as Shutdown: no
+// worker goroutine is left, and every task's completion and callbacks
+// synchronize before it.
+func (e *Executor) ShutdownNow() { e.stop(true) }
+
+// stop implements Shutdown (cancelPending false) and ShutdownNow
+// (cancelPending true).
+func (e *Executor) stop(cancelPending bool) {
 	e.mu.Lock()
 	e.shutdown = true
 	var pending []task

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -41,7 +43,7 @@ func gate(v int) (func(context.Context) (int, error), chan struct{}) {
 // newExecutor makes an Executor that the test shuts down at its end.
 func newExecutor(t *testing.T, workers int) *Executor {
 	e := NewExecutor(workers)
-	t.Cleanup(func() { e.Shutdown(true) })
+	t.Cleanup(func() { e.ShutdownNow() })
 	return e
 }
 
@@ -64,7 +66,7 @@ func TestResultReturnsValueAndError(t *testing.T) {
 func TestResultBlocksUntilDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		begin := time.Now()
 		f := Submit(e, sleep(3*time.Second, 7))
 		v, err := f.Result(t.Context())
@@ -77,7 +79,7 @@ func TestResultBlocksUntilDone(t *testing.T) {
 func TestResultHonoursCtxAndLeavesFutureUnchanged(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		task, release := gate(5)
 		f := Submit(e, task)
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
@@ -99,7 +101,7 @@ func TestResultHonoursCtxAndLeavesFutureUnchanged(t *testing.T) {
 func TestManyGoroutinesWaitOnOneFuture(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		f := Submit(e, sleep(time.Second, 42))
 		var wg sync.WaitGroup
 		var got [10]int
@@ -132,7 +134,7 @@ func TestAtMostWorkersTasksAtOnce(t *testing.T) {
 			for range tt.tasks {
 				Submit(e, task)
 			}
-			e.Shutdown(false)
+			e.Shutdown()
 			rounds := (tt.tasks + tt.workers - 1) / tt.workers
 			assert.Equal(t, time.Duration(rounds)*time.Second, time.Since(begin),
 				"%d tasks on %d workers", tt.tasks, tt.workers)
@@ -151,14 +153,14 @@ func TestTasksStartInSubmissionOrder(t *testing.T) {
 			return i, nil
 		})
 	}
-	e.Shutdown(false)
+	e.Shutdown()
 	assert.Equal(t, []int{0, 1, 2, 3, 4}, order)
 }
 
 func TestStatesPendingRunningFinished(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		first, release := gate(1)
 		a := Submit(e, first)
 		b := Submit(e, sleep(time.Second, 2))
@@ -181,7 +183,7 @@ func TestStatesPendingRunningFinished(t *testing.T) {
 func TestCancelPendingFuture(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		first, release := gate(1)
 		Submit(e, first)
 		var ran atomic.Bool
@@ -197,7 +199,7 @@ func TestCancelPendingFuture(t *testing.T) {
 		_, err := f.Result(t.Context())
 		assert.ErrorIs(t, err, ErrCancelled)
 		close(release)
-		e.Shutdown(false)
+		e.Shutdown()
 		assert.False(t, ran.Load(), "a cancelled task ran")
 		assert.Equal(t, int64(1), calls.Load(), "callback calls")
 	})
@@ -206,7 +208,7 @@ func TestCancelPendingFuture(t *testing.T) {
 func TestCancelRunningOrFinishedFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		task, release := gate(1)
 		f := Submit(e, task)
 		synctest.Wait()
@@ -229,11 +231,59 @@ func TestTaskPanicBecomesPanicError(t *testing.T) {
 	var pe *PanicError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "boom", pe.Value)
-	assert.Contains(t, pe.Stack, "futures.explode(")
-	assert.Equal(t, "futures: task panicked: boom", err.Error())
+	assert.Contains(t, string(pe.Stack), "futures.explode(")
+	assert.Equal(t, "futures: panic: boom", err.Error())
 	v, err := g.Result(t.Context())
 	require.NoError(t, err, "the worker goes on after a panic")
 	assert.Equal(t, 2, v)
+}
+
+// TestPanicErrorShape checks the workbook's one panic-error shape (see
+// docs/concepts.md): the message, and what Unwrap, errors.Is and
+// errors.As reach through it, for a value that is an error and for one
+// that is not.
+func TestPanicErrorShape(t *testing.T) {
+	errBoom := errors.New("boom")
+	wrapped := fmt.Errorf("loading: %w", errBoom)
+	tests := []struct {
+		name      string
+		value     any
+		wantMsg   string
+		wantInner error // what Unwrap returns
+	}{
+		{"string", "boom", "futures: panic: boom", nil},
+		{"error", errBoom, "futures: panic: boom", errBoom},
+		{"wrapped error", wrapped, "futures: panic: loading: boom", wrapped},
+		{"int", 42, "futures: panic: 42", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error = &PanicError{Value: tt.value, Stack: []byte("stack")}
+			assert.Equal(t, tt.wantMsg, err.Error())
+			assert.Equal(t, tt.wantInner, errors.Unwrap(err))
+			assert.Equal(t, tt.wantInner != nil, errors.Is(err, errBoom),
+				"errors.Is(err, errBoom)")
+			// errors.As finds the PanicError itself through a wrapper.
+			var pe *PanicError
+			require.ErrorAs(t, fmt.Errorf("item 3: %w", err), &pe)
+			assert.Equal(t, tt.value, pe.Value)
+		})
+	}
+}
+
+// TestTaskRuntimeErrorIsReachable checks that a runtime error panic is
+// reachable with errors.As through the future's *PanicError.
+func TestTaskRuntimeErrorIsReachable(t *testing.T) {
+	e := newExecutor(t, 1)
+	f := Submit(e, func(context.Context) (int, error) {
+		var s []int
+		return s[len(s)], nil // index out of range
+	})
+	_, err := f.Result(t.Context())
+	var re runtime.Error
+	require.ErrorAs(t, err, &re)
+	assert.True(t, strings.HasPrefix(err.Error(),
+		"futures: panic: runtime error: index out of range"), err.Error())
 }
 
 // explode panics: tests look for its name in a stack.
@@ -254,9 +304,9 @@ func TestShutdownWaitsForPendingAndRunning(t *testing.T) {
 			}))
 		}
 		begin := time.Now()
-		e.Shutdown(false)
+		e.Shutdown()
 		assert.Equal(t, 3*time.Second, time.Since(begin), "5 tasks of 1s on 2 workers")
-		assert.Zero(t, ctxDone.Load(), "Shutdown(false) cancelled a task's ctx")
+		assert.Zero(t, ctxDone.Load(), "Shutdown cancelled a task's ctx")
 		for i, f := range fs {
 			assert.True(t, f.Done(), "future %d", i)
 			v, err := f.Result(t.Context())
@@ -266,11 +316,11 @@ func TestShutdownWaitsForPendingAndRunning(t *testing.T) {
 	})
 }
 
-func TestShutdownCancelsPendingAndStopsRunning(t *testing.T) {
+func TestShutdownNowCancelsPendingAndStopsRunning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
 		running := Submit(e, func(ctx context.Context) (int, error) {
-			<-ctx.Done() // only Shutdown(true) ends this task
+			<-ctx.Done() // only ShutdownNow ends this task
 			return 0, ctx.Err()
 		})
 		var ran, calls atomic.Int64
@@ -282,7 +332,7 @@ func TestShutdownCancelsPendingAndStopsRunning(t *testing.T) {
 		}
 		synctest.Wait()
 		begin := time.Now()
-		e.Shutdown(true)
+		e.ShutdownNow()
 		assert.Zero(t, time.Since(begin))
 		assert.Equal(t, int64(3), calls.Load(), "callbacks of cancelled futures, when Shutdown returns")
 		assert.Zero(t, ran.Load(), "pending tasks that ran")
@@ -298,20 +348,27 @@ func TestShutdownCancelsPendingAndStopsRunning(t *testing.T) {
 }
 
 func TestSubmitAfterShutdownFails(t *testing.T) {
-	for _, cancelPending := range []bool{false, true} {
-		e := NewExecutor(2)
-		e.Shutdown(cancelPending)
-		var ran atomic.Bool
-		f := Submit(e, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
-		assert.True(t, f.Done())
-		_, err := f.Result(t.Context())
-		assert.ErrorIs(t, err, ErrShutdown)
-		called := false
-		f.AddDoneCallback(func(*Future[int]) { called = true })
-		assert.True(t, called, "callback on a done future runs at once")
-		e.Shutdown(cancelPending) // a second call is fine
-		assert.False(t, ran.Load())
-		goleak.VerifyNone(t)
+	shutdowns := map[string]func(*Executor){
+		"Shutdown":    (*Executor).Shutdown,
+		"ShutdownNow": (*Executor).ShutdownNow,
+	}
+	for name, shutdown := range shutdowns {
+		t.Run(name, func(t *testing.T) {
+			e := NewExecutor(2)
+			shutdown(e)
+			var ran atomic.Bool
+			f := Submit(e, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
+			assert.True(t, f.Done())
+			_, err := f.Result(t.Context())
+			assert.ErrorIs(t, err, ErrShutdown)
+			called := false
+			f.AddDoneCallback(func(*Future[int]) { called = true })
+			assert.True(t, called, "callback on a done future runs at once")
+			e.Shutdown() // a second call, of either kind, is fine
+			e.ShutdownNow()
+			assert.False(t, ran.Load())
+			goleak.VerifyNone(t)
+		})
 	}
 }
 
@@ -326,7 +383,7 @@ func TestConcurrentShutdowns(t *testing.T) {
 		begin := time.Now()
 		for i := range returned {
 			wg.Go(func() {
-				e.Shutdown(false)
+				e.Shutdown()
 				returned[i] = time.Since(begin)
 			})
 		}
@@ -344,7 +401,7 @@ func TestNewExecutorPanicsOnBadWorkers(t *testing.T) {
 func TestCallbacksRunOnceInOrderWhenTaskFinishes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		task, release := gate(9)
 		f := Submit(e, task)
 		got := make(chan string, 10) // room for every callback: none blocks
@@ -359,7 +416,7 @@ func TestCallbacksRunOnceInOrderWhenTaskFinishes(t *testing.T) {
 		synctest.Wait()
 		assert.Empty(t, got, "callbacks before the task finished")
 		close(release)
-		e.Shutdown(false)
+		e.Shutdown()
 		close(got)
 		var order []string
 		for name := range got {
@@ -382,7 +439,7 @@ func TestCallbackAddedAfterDoneRunsAtOnce(t *testing.T) {
 func TestCallbackMayUseItsFuture(t *testing.T) {
 	hangcheck.Within(t, "a callback calling its future's methods", func() {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		f := Submit(e, func(context.Context) (int, error) { return 4, nil })
 		inner := make(chan int, 1)
 		f.AddDoneCallback(func(f *Future[int]) {
@@ -414,7 +471,7 @@ func TestPanickingCallbackIsReportedAndOthersRun(t *testing.T) {
 	f.AddDoneCallback(func(*Future[int]) { explode() })
 	f.AddDoneCallback(func(*Future[int]) { calls.Add(1) })
 	close(release)
-	e.Shutdown(false) // the worker ran the callbacks before it returned
+	e.Shutdown() // the worker ran the callbacks before it returned
 	assert.Equal(t, int64(2), calls.Load(), "callbacks after the panic ran")
 	// And a callback added after done panics in our goroutine, caught too.
 	f.AddDoneCallback(func(*Future[int]) { explode() })
@@ -426,7 +483,7 @@ func TestPanickingCallbackIsReportedAndOthersRun(t *testing.T) {
 func TestMapResultsInInputOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(3)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		// Item x takes 7-x seconds: the last items finish first.
 		items := []int{1, 2, 3, 4, 5, 6}
 		begin := time.Now()
@@ -453,7 +510,7 @@ func TestMapFirstErrorCancelsTheRest(t *testing.T) {
 	for _, panics := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
 			e := NewExecutor(2)
-			defer e.Shutdown(false)
+			defer e.Shutdown()
 			var started, sawCancel atomic.Int64
 			// Item 3 fails half a second after it starts (at 1s); item 2,
 			// running beside it, sees its ctx cancelled at 1.5s.
@@ -481,7 +538,7 @@ func TestMapFirstErrorCancelsTheRest(t *testing.T) {
 			if panics {
 				var pe *PanicError
 				require.ErrorAs(t, err, &pe)
-				assert.Contains(t, pe.Stack, "futures.explode(")
+				assert.Contains(t, string(pe.Stack), "futures.explode(")
 			} else {
 				assert.ErrorIs(t, err, errBad)
 			}
@@ -495,7 +552,7 @@ func TestMapFirstErrorCancelsTheRest(t *testing.T) {
 func TestMapStopsWhenCtxIsDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(2)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 		defer cancel()
 		var started, inFlight atomic.Int64
@@ -520,7 +577,7 @@ func TestMapStopsWhenCtxIsDone(t *testing.T) {
 	})
 }
 
-func TestMapStopsOnShutdownTrue(t *testing.T) {
+func TestMapStopsOnShutdownNow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(2)
 		var started atomic.Int64
@@ -529,7 +586,7 @@ func TestMapStopsOnShutdownTrue(t *testing.T) {
 			select {
 			case <-time.After(time.Second): // done
 				return x, nil
-			case <-ctx.Done(): // Shutdown(true)
+			case <-ctx.Done(): // ShutdownNow
 				return 0, ctx.Err()
 			}
 		}
@@ -543,7 +600,7 @@ func TestMapStopsOnShutdownTrue(t *testing.T) {
 			returned = time.Since(begin)
 		})
 		time.Sleep(time.Second / 2)
-		e.Shutdown(true)
+		e.ShutdownNow()
 		wg.Wait()
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Nil(t, out)
@@ -554,7 +611,7 @@ func TestMapStopsOnShutdownTrue(t *testing.T) {
 
 func TestMapAfterShutdownFails(t *testing.T) {
 	e := NewExecutor(2)
-	e.Shutdown(false)
+	e.Shutdown()
 	_, err := Map(t.Context(), e, func(_ context.Context, x int) (int, error) { return x, nil }, []int{1})
 	assert.ErrorIs(t, err, ErrShutdown)
 }
@@ -592,7 +649,7 @@ func TestStress(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	e.Shutdown(false)
+	e.Shutdown()
 	var nCancelled int
 	for i := range records {
 		r := &records[i]
@@ -631,7 +688,7 @@ func staggered(e *Executor, err error) []*Future[int] {
 func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(3)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		fs := staggered(e, nil)
 		begin := time.Now()
 		var got []int
@@ -657,7 +714,7 @@ func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 func TestAsCompletedStopsWhenCtxIsDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(3)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		fs := staggered(e, nil)
 		ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 		defer cancel()
@@ -679,7 +736,7 @@ func TestAsCompletedBreakLeavesNothingBehind(t *testing.T) {
 		for range AsCompleted(t.Context(), fs...) {
 			break
 		}
-		e.Shutdown(false) // the remaining callbacks do not block the workers
+		e.Shutdown() // the remaining callbacks do not block the workers
 		for _, f := range fs {
 			assert.True(t, f.Done())
 		}
@@ -704,7 +761,7 @@ func TestWait(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				e := NewExecutor(3)
-				defer e.Shutdown(false)
+				defer e.Shutdown()
 				fs := staggered(e, tt.err)
 				begin := time.Now()
 				done, notDone, err := Wait(t.Context(), fs, tt.cond)
@@ -728,7 +785,7 @@ func TestWait(t *testing.T) {
 func TestWaitCancelledFutureIsNotAnError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(1)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		a := Submit(e, sleep(time.Second, 1))
 		b := Submit(e, sleep(time.Second, 2))
 		require.True(t, b.Cancel())
@@ -744,7 +801,7 @@ func TestWaitCancelledFutureIsNotAnError(t *testing.T) {
 func TestWaitStopsWhenCtxIsDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewExecutor(3)
-		defer e.Shutdown(false)
+		defer e.Shutdown()
 		fs := staggered(e, nil)
 		ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 		defer cancel()

@@ -17,7 +17,7 @@ import (
 // item's index ("futures: item 3: ..."), and nil results. A call that
 // panics fails with a *PanicError. If ctx is done first, Map starts no
 // more calls and returns ctx.Err(). fn's context is also cancelled by
-// Shutdown(true), and Map then returns an error: the first call's
+// ShutdownNow, and Map then returns an error: the first call's
 // context.Canceled, or ErrShutdown or ErrCancelled for an item that never
 // ran.
 //
@@ -28,7 +28,7 @@ import (
 func Map[T, R any](ctx context.Context, e *Executor,
 	fn func(context.Context, T) (R, error), items []T) ([]R, error) {
 	// mctx is the context of Map's calls: it ends with the caller's ctx,
-	// with the first error, or with Shutdown(true), which cancels e.ctx.
+	// with the first error, or with ShutdownNow, which cancels e.ctx.
 	mctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := context.AfterFunc(e.ctx, func() { cancel(context.Canceled) })
@@ -59,7 +59,7 @@ func Map[T, R any](ctx context.Context, e *Executor,
 			// that it cancels the other calls at once, like an error.
 			defer func() {
 				if v := recover(); v != nil {
-					err = &PanicError{Value: v, Stack: string(debug.Stack())}
+					err = &PanicError{Value: v, Stack: debug.Stack()}
 					fail(i, err)
 				}
 			}()
@@ -80,7 +80,7 @@ func Map[T, R any](ctx context.Context, e *Executor,
 		// A task records its own error before its future completes,
 		// so the first error in time is already in firstErr if there
 		// is one; this records an error no task saw: ErrShutdown,
-		// ErrCancelled, or a cancel by Shutdown(true).
+		// ErrCancelled, or a cancel by ShutdownNow.
 		if err != nil {
 			fail(i, err)
 		}
