@@ -20,7 +20,7 @@ PKGS = $$($(GO) list ./... | grep -v '/exercises/')
 # builds. In the workbook's own checkout (WORKBOOK_MAINTAINER=1, as .ci/run
 # sets) nothing is dropped, and internal/stubs fails if a stub differs from
 # its shipped copy.
-drop_mine = $(GO) run ./internal/verifyexercises -drop-mine
+drop_mine = $(GO) run ./internal/cmd/verifyexercises -drop-mine
 ALL = $$($(GO) list ./... | $(drop_mine))
 # The packages with non-test files: go build refuses the others by name.
 BUILD = $$($(GO) list -f '{{if .GoFiles}}{{.ImportPath}}{{end}}' ./... | $(drop_mine))
@@ -46,7 +46,7 @@ race: ## go test -race on everything but the exercise stubs
 	$(GO) test -race $(PKGS)
 
 exercises: ## verify every exercise: stub fails, solution passes, wrong variants rejected
-	$(GO) run ./internal/verifyexercises
+	$(GO) run ./internal/cmd/verifyexercises
 
 cross: ## build and vet for macOS and Windows as well (students use all three)
 	GOOS=darwin GOARCH=arm64 $(GO) build $(BUILD)
@@ -66,7 +66,7 @@ check: ## check your exercise: make check EX=mutex
 	$(GO) run ./cmd/workbook check $(EX)
 
 report: ## regenerate docs/benchmarks.md from fresh benchmark runs (minutes; use a quiet machine)
-	$(GO) run ./internal/benchreport
+	$(GO) run ./internal/cmd/benchreport
 
 generate: ## regenerate the lesson tables from the catalog, and the stubs reset restores
 	$(GO) test ./internal/catalog -run TestGeneratedTablesAreCurrent -update

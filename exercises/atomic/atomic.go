@@ -1,8 +1,8 @@
-// Package stats collects request latencies from many goroutines at once:
-// how many requests, their total time, and the slowest. (It lives in the
-// directory named for the lesson, atomic; the package is named for what it
-// does, so that it does not read as sync/atomic.)
-package stats
+// Package atomic collects request latencies from many goroutines at once:
+// how many requests, their total time, and the slowest. (It is named for
+// its directory and the lesson. Its own name is not an identifier in its
+// code, so atomic.Int64 below is still sync/atomic's.)
+package atomic
 
 import "time"
 
@@ -30,7 +30,7 @@ type Collector struct {
 // Record adds the sample d. It panics if d is negative, without recording
 // it.
 func (c *Collector) Record(d time.Duration) {
-	// TODO: panic("stats: negative sample") if d is negative. Then add 1
+	// TODO: panic("atomic: negative sample") if d is negative. Then add 1
 	// to the count and d to the sum, each with one atomic Add. There is no
 	// atomic Max: load the current maximum and, while d is larger,
 	// CompareAndSwap it in, loading again whenever another goroutine got

@@ -1,4 +1,4 @@
-package wordcount
+package prodcons
 
 import (
 	"context"
@@ -301,9 +301,9 @@ func TestPanicsOnBadLimits(t *testing.T) {
 		producers, consumers, buf int
 		want                      string
 	}{
-		{0, 1, 1, "wordcount: producers must be at least 1"},
-		{1, 0, 1, "wordcount: consumers must be at least 1"},
-		{1, 1, -1, "wordcount: buf must not be negative"},
+		{0, 1, 1, "prodcons: producers must be at least 1"},
+		{1, 0, 1, "prodcons: consumers must be at least 1"},
+		{1, 1, -1, "prodcons: buf must not be negative"},
 	} {
 		assert.PanicsWithValue(t, tt.want, func() {
 			CountWords(t.Context(), files, names, tt.producers, tt.consumers, tt.buf)

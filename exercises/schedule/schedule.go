@@ -1,11 +1,8 @@
-// Package retry calls an operation again when it fails, waiting longer
+// Package schedule calls an operation again when it fails, waiting longer
 // each time: exponential backoff, the way a client retries a flaky
 // service without hammering it. The waits are timers, stopped at once
 // when the caller's context is done.
-//
-// The package is named for what it does; its directory is named after the
-// lesson, schedule.
-package retry
+package schedule
 
 import (
 	"context"
@@ -19,7 +16,7 @@ import (
 // not wait after the last call.
 //
 // When every call has failed, Do returns the last call's error, wrapped as
-// "retry: after N attempts: ..." (errors.Is and errors.As see it). If ctx
+// "schedule: after N attempts: ..." (errors.Is and errors.As see it). If ctx
 // is done while Do waits, Do returns ctx.Err() at that moment and makes no
 // further call; if ctx is done when Do is called, it returns ctx.Err()
 // without calling op. op gets ctx, and should return promptly once it is
@@ -29,7 +26,7 @@ import (
 // keep base·2^(attempts-1) well below the largest time.Duration.
 func Do(ctx context.Context, attempts int, base time.Duration,
 	op func(context.Context) error) error {
-	// TODO: panic with a "retry: ..." message if attempts < 1.
+	// TODO: panic with a "schedule: ..." message if attempts < 1.
 
 	// TODO: loop over the attempts. Before each attempt but the first,
 	// wait (base, then twice as long each time) in a select on a timer and
@@ -37,6 +34,6 @@ func Do(ctx context.Context, attempts int, base time.Duration,
 	// done, return ctx.Err() without calling op.
 
 	// TODO: call op(ctx); return nil on success, and after the last
-	// failure, the last error wrapped as "retry: after N attempts: %w".
+	// failure, the last error wrapped as "schedule: after N attempts: %w".
 	return nil
 }

@@ -1,4 +1,4 @@
-package retry
+package schedule
 
 import (
 	"context"
@@ -68,7 +68,7 @@ func TestAttemptsAtDoublingTimes(t *testing.T) {
 		assert.Equal(t, 7*time.Second, time.Since(r.begin), "Do returned at")
 		require.Error(t, err, "Do's error, when every call failed")
 		assert.ErrorIs(t, err, errFlaky, "want op's error wrapped with %w")
-		assert.Equal(t, "retry: after 4 attempts: call 4: flaky", err.Error(),
+		assert.Equal(t, "schedule: after 4 attempts: call 4: flaky", err.Error(),
 			"want the last call's error, wrapped")
 	})
 }
@@ -81,7 +81,7 @@ func TestOneAttempt(t *testing.T) {
 		err := Do(t.Context(), 1, time.Second, r.op)
 		assert.Equal(t, seconds(0), r.calls, "when op was called")
 		assert.Zero(t, time.Since(r.begin), "Do waited")
-		assert.EqualError(t, err, "retry: after 1 attempts: call 1: flaky")
+		assert.EqualError(t, err, "schedule: after 1 attempts: call 1: flaky")
 	})
 }
 
@@ -225,7 +225,7 @@ func TestOpReceivesCtx(t *testing.T) {
 func TestBadAttemptsPanics(t *testing.T) {
 	for _, n := range []int{0, -1} {
 		assert.PanicsWithValue(t,
-			fmt.Sprintf("retry: attempts must be at least 1, got %d", n),
+			fmt.Sprintf("schedule: attempts must be at least 1, got %d", n),
 			func() { _ = Do(t.Context(), n, time.Second, newRecorder(0).op) })
 	}
 }

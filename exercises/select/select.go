@@ -3,8 +3,9 @@
 // tail latency of a read, Go's answer to asyncio.wait with
 // return_when=FIRST_COMPLETED followed by cancelling the pending tasks.
 //
-// The package is named for what it does; its directory is named after the
-// lesson, select, which is a Go keyword and cannot name a package.
+// The package is named for what it does. It is the one exercise whose
+// package is not named after its directory: the directory is named after
+// the lesson, select, which is a Go keyword and cannot name a package.
 package query
 
 import (

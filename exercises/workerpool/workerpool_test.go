@@ -1,4 +1,4 @@
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -303,7 +303,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 // TestPanicsOnBadN checks that n below 1 is reported as the caller's bug.
 func TestPanicsOnBadN(t *testing.T) {
 	for _, n := range []int{0, -1} {
-		assert.PanicsWithValue(t, "thumbs: n must be at least 1", func() {
+		assert.PanicsWithValue(t, "workerpool: n must be at least 1", func() {
 			_, _ = Process(t.Context(), images(3), n, newProbe(3, oneSecond).f)
 		}, "n = %d", n)
 	}

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"flag"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,6 +79,27 @@ func TestEveryDirectoryIsInTheCatalog(t *testing.T) {
 			if e.IsDir() {
 				assert.Contains(t, names, e.Name(), "%s/%s is not in the catalog", top, e.Name())
 			}
+		}
+	}
+}
+
+// Every exercise's package is named after its directory, as Go expects,
+// but for a directory named after a keyword: no package can be called
+// select, so exercises/select holds package query (its README says why).
+// The solution stands for both: verifyexercises checks that the stub's
+// package has the same name, and the student's file is not read here.
+func TestPackagesAreNamedForTheirDirectories(t *testing.T) {
+	keywords := map[string]string{"select": "query"}
+	for _, name := range Exercises() {
+		want := name
+		if token.IsKeyword(name) {
+			want = keywords[name]
+			require.NotEmpty(t, want, "exercise %q is a Go keyword: name its package in keywords", name)
+		}
+		path := filepath.Join(root, "solutions", name, name+".go")
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly)
+		if assert.NoError(t, err) {
+			assert.Equal(t, want, f.Name.Name, "solutions/%s: the package is not named after its directory", name)
 		}
 	}
 }

@@ -1,8 +1,8 @@
-// Package stats collects request latencies from many goroutines at once:
-// how many requests, their total time, and the slowest. (It lives in the
-// directory named for the lesson, atomic; the package is named for what it
-// does, so that it does not read as sync/atomic.)
-package stats
+// Package atomic collects request latencies from many goroutines at once:
+// how many requests, their total time, and the slowest. (It is named for
+// its directory and the lesson. Its own name is not an identifier in its
+// code, so atomic.Int64 below is still sync/atomic's.)
+package atomic
 
 import (
 	"sync/atomic"
@@ -34,7 +34,7 @@ type Collector struct {
 // it.
 func (c *Collector) Record(d time.Duration) {
 	if d < 0 {
-		panic("stats: negative sample")
+		panic("atomic: negative sample")
 	}
 	c.count.Add(1)
 	c.sum.Add(int64(d))

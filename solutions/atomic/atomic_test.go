@@ -1,4 +1,4 @@
-package stats
+package atomic
 
 // The tests use only the package's exported API, so that they test the
 // stub and the solution alike. They run under the race detector (go run
@@ -171,7 +171,7 @@ const spinHint = " (does the maximum's CompareAndSwap loop retry with " +
 func TestNegativeSamplePanics(t *testing.T) {
 	var c Collector
 	c.Record(5)
-	assert.PanicsWithValue(t, "stats: negative sample", func() { c.Record(-1) },
+	assert.PanicsWithValue(t, "atomic: negative sample", func() { c.Record(-1) },
 		"Record(-1)")
 	assert.Equal(t, []any{int64(1), time.Duration(5), time.Duration(5)},
 		[]any{c.Count(), c.Sum(), c.Max()},

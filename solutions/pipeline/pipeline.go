@@ -1,9 +1,7 @@
-// Package crawl fetches, parses and stores a list of web pages with a
+// Package pipeline fetches, parses and stores a list of web pages with a
 // pipeline of goroutines: a few fetchers at once, then one parser, then
-// one storer, joined by channels, stopped by the first error. (It lives in
-// the directory named for the lesson, pipeline; the package is named for
-// what it does.)
-package crawl
+// one storer, joined by channels, stopped by the first error.
+package pipeline
 
 import (
 	"context"
@@ -43,7 +41,7 @@ type Storer func(ctx context.Context, url, title string) error
 func Crawl(ctx context.Context, urls []string, fetch Fetcher, parse Parser,
 	store Storer, workers int) error {
 	if workers < 1 {
-		panic("crawl: workers must be at least 1")
+		panic("pipeline: workers must be at least 1")
 	}
 
 	// Every stage is a goroutine of the group: the first error cancels

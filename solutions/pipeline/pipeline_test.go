@@ -1,4 +1,4 @@
-package crawl
+package pipeline
 
 import (
 	"context"
@@ -442,7 +442,7 @@ func TestNoURLs(t *testing.T) {
 // TestBadWorkersPanics checks the panic for a caller's bug.
 func TestBadWorkersPanics(t *testing.T) {
 	web := &fakeWeb{}
-	assert.PanicsWithValue(t, "crawl: workers must be at least 1", func() {
+	assert.PanicsWithValue(t, "pipeline: workers must be at least 1", func() {
 		_ = Crawl(t.Context(), urls(3), web.fetch, parseTitle, shelf{}.store, 0)
 	})
 }

@@ -1,9 +1,7 @@
-// Package wordcount counts the words in a set of files with a pipeline of
+// Package prodcons counts the words in a set of files with a pipeline of
 // producers, which read the files line by line, and consumers, which count
-// the words of each line, joined by a bounded buffer. (It lives in the
-// directory named for the lesson, prodcons; the package is named for what
-// it does.)
-package wordcount
+// the words of each line, joined by a bounded buffer.
+package prodcons
 
 import (
 	"bufio"
@@ -36,11 +34,11 @@ func CountWords(ctx context.Context, files fs.FS, names []string,
 	producers, consumers, buf int) (map[string]int, error) {
 	switch {
 	case producers < 1:
-		panic("wordcount: producers must be at least 1")
+		panic("prodcons: producers must be at least 1")
 	case consumers < 1:
-		panic("wordcount: consumers must be at least 1")
+		panic("prodcons: consumers must be at least 1")
 	case buf < 0:
-		panic("wordcount: buf must not be negative")
+		panic("prodcons: buf must not be negative")
 	}
 
 	// The first error cancels ctx with itself as the cause, which stops

@@ -1,11 +1,8 @@
-// Package retry calls an operation again when it fails, waiting longer
+// Package schedule calls an operation again when it fails, waiting longer
 // each time: exponential backoff, the way a client retries a flaky
 // service without hammering it. The waits are timers, stopped at once
 // when the caller's context is done.
-//
-// The package is named for what it does; its directory is named after the
-// lesson, schedule.
-package retry
+package schedule
 
 import (
 	"context"
@@ -20,7 +17,7 @@ import (
 // not wait after the last call.
 //
 // When every call has failed, Do returns the last call's error, wrapped as
-// "retry: after N attempts: ..." (errors.Is and errors.As see it). If ctx
+// "schedule: after N attempts: ..." (errors.Is and errors.As see it). If ctx
 // is done while Do waits, Do returns ctx.Err() at that moment and makes no
 // further call; if ctx is done when Do is called, it returns ctx.Err()
 // without calling op. op gets ctx, and should return promptly once it is
@@ -31,7 +28,7 @@ import (
 func Do(ctx context.Context, attempts int, base time.Duration,
 	op func(context.Context) error) error {
 	if attempts < 1 {
-		panic(fmt.Sprintf("retry: attempts must be at least 1, got %d",
+		panic(fmt.Sprintf("schedule: attempts must be at least 1, got %d",
 			attempts))
 	}
 	var err error
@@ -52,7 +49,7 @@ func Do(ctx context.Context, attempts int, base time.Duration,
 			return nil
 		}
 	}
-	return fmt.Errorf("retry: after %d attempts: %w", attempts, err)
+	return fmt.Errorf("schedule: after %d attempts: %w", attempts, err)
 }
 
 // wait returns nil after d, or ctx.Err() as soon as ctx is done.

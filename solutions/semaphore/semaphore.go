@@ -1,8 +1,6 @@
-// Package limiter admits at most n sessions at once: a connection limiter
-// in front of a server that can serve only so many clients. (It lives in the
-// directory named for the lesson, semaphore; the package is named for what
-// it does, so that it does not read as golang.org/x/sync/semaphore.)
-package limiter
+// Package semaphore admits at most n sessions at once: a connection
+// limiter in front of a server that can serve only so many clients.
+package semaphore
 
 import (
 	"context"
@@ -27,7 +25,7 @@ type Limiter struct {
 // until its ctx is done.
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{tokens: make(chan struct{}, n)}
 }

@@ -1,4 +1,4 @@
-package limiter
+package semaphore
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // no one.
 func TestNewPanicsBelowOne(t *testing.T) {
 	for _, n := range []int{0, -1} {
-		assert.PanicsWithValue(t, "limiter: n must be at least 1",
+		assert.PanicsWithValue(t, "semaphore: n must be at least 1",
 			func() { New(n) }, "New(%d)", n)
 	}
 }

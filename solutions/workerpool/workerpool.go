@@ -1,7 +1,6 @@
-// Package thumbs makes thumbnails for a batch of images with a bounded
-// pool of workers. (It lives in the directory named for the lesson,
-// workerpool; the package is named for what it does.)
-package thumbs
+// Package workerpool makes thumbnails for a batch of images with a
+// bounded pool of workers.
+package workerpool
 
 import (
 	"context"
@@ -44,7 +43,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 
 	// We start n workers, however many images there are. They take

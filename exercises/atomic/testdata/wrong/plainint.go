@@ -3,7 +3,7 @@
 // goroutines can interleave them, as in the race lesson. The race detector
 // reports it even in a run that happens to lose nothing.
 // Caught by: TestConcurrentRecordsAreNotLost, TestMaxIsExactUnderContention, TestReadsDuringRecordsAreRaceFree
-package stats
+package atomic
 
 import "time"
 
@@ -17,7 +17,7 @@ type Collector struct {
 // Record adds the sample d.
 func (c *Collector) Record(d time.Duration) {
 	if d < 0 {
-		panic("stats: negative sample")
+		panic("atomic: negative sample")
 	}
 	c.count++
 	c.sum += d

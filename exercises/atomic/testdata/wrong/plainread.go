@@ -5,7 +5,7 @@
 // (atomic.Int64 and friends) rule this mistake out: their value can only
 // be read through Load.
 // Caught by: TestReadsDuringRecordsAreRaceFree
-package stats
+package atomic
 
 import (
 	"sync/atomic"
@@ -22,7 +22,7 @@ type Collector struct {
 // Record adds the sample d.
 func (c *Collector) Record(d time.Duration) {
 	if d < 0 {
-		panic("stats: negative sample")
+		panic("atomic: negative sample")
 	}
 	atomic.AddInt64(&c.count, 1)
 	atomic.AddInt64(&c.sum, int64(d))

@@ -4,7 +4,7 @@
 // (atomic.Int64 must not be copied); go test runs only a few vet checks,
 // and not that one.
 // Caught by: TestZeroValueIsEmpty, TestConcurrentRecordsAreNotLost, TestMaxIsExactUnderContention, TestReadsDuringRecordsAreRaceFree, TestNegativeSamplePanics
-package stats
+package atomic
 
 import (
 	"sync/atomic"
@@ -21,7 +21,7 @@ type Collector struct {
 // Record adds the sample d.
 func (c Collector) Record(d time.Duration) {
 	if d < 0 {
-		panic("stats: negative sample")
+		panic("atomic: negative sample")
 	}
 	c.count.Add(1)
 	c.sum.Add(int64(d))

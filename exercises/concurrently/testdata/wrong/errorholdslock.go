@@ -3,7 +3,7 @@
 // that line: the first failure leaves mu locked, and All never returns
 // unless the failing reader happens to be the last.
 // Caught by: TestOneErrorNamed, TestEveryErrorNamed, TestPanicBecomesAnError, TestCancelReachesTheReaders
-package poll
+package concurrently
 
 import (
 	"context"

@@ -1,7 +1,7 @@
 // Wrong: it keeps only the first error to arrive, so when several readers
 // fail the later failures are lost.
 // Caught by: TestEveryErrorNamed
-package poll
+package concurrently
 
 import (
 	"context"

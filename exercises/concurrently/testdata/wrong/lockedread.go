@@ -4,7 +4,7 @@
 // run slowly: a goroutine waiting for a sync.Mutex is not durably blocked,
 // so the clock stops, and the test hangs until hangcheck ends it.
 // Caught by: TestAllAtOnce, TestEveryErrorNamed, TestCancelReachesTheReaders
-package poll
+package concurrently
 
 import (
 	"context"

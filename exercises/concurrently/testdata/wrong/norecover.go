@@ -1,7 +1,7 @@
 // Wrong: call does not recover, so a reader that panics ends the whole
 // program (here the test binary), and no reading comes back.
 // Caught by: TestPanicBecomesAnError
-package poll
+package concurrently
 
 import (
 	"context"

@@ -1,7 +1,7 @@
 // Wrong: it calls the readers one after the other, in the calling
 // goroutine, so the total is the sum of their times, not the longest.
 // Caught by: TestAllAtOnce
-package poll
+package concurrently
 
 import (
 	"context"

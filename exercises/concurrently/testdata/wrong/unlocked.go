@@ -1,7 +1,7 @@
 // Wrong: the goroutines write the readings map without the lock (only the
 // errors are guarded), a data race the race detector reports.
 // Caught by: TestReadingsByName
-package poll
+package concurrently
 
 import (
 	"context"

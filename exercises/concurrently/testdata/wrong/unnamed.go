@@ -1,7 +1,7 @@
 // Wrong: it joins the readers' errors as they are, without their names, so
 // the error does not say which instrument failed.
 // Caught by: TestOneErrorNamed, TestEveryErrorNamed
-package poll
+package concurrently
 
 import (
 	"context"

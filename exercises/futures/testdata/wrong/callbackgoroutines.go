@@ -1,6 +1,6 @@
 // Wrong: the future's goroutine starts each waiting callback in a goroutine of its own, so they run in no particular order, and not on the future's goroutine, which has already ended.
 // Caught by: TestThenCallbacksRunOneAfterAnother
-package future
+package futures
 
 import (
 	"context"

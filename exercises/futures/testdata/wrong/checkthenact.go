@@ -2,7 +2,7 @@
 // Check and act must be one critical section, the one the future's
 // goroutine uses to take the callbacks.
 // Caught by: TestThenRacesWithCompletion
-package future
+package futures
 
 import (
 	"context"

@@ -2,7 +2,7 @@
 // goroutine, so it has not run when Then returns, and races with the
 // caller.
 // Caught by: TestThenAfterDoneRunsAtOnce
-package future
+package futures
 
 import (
 	"context"

@@ -2,7 +2,7 @@
 // future's goroutine has taken the list and called it: a callback added
 // once the quote has arrived is never called.
 // Caught by: TestThenAfterDoneRunsAtOnce
-package future
+package futures
 
 import (
 	"context"

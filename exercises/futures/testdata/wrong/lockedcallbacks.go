@@ -2,7 +2,7 @@
 // so a callback that calls Then on its own future waits for the lock its
 // own goroutine holds: a deadlock.
 // Caught by: TestThenMayUseTheFuture
-package future
+package futures
 
 import (
 	"context"

@@ -1,7 +1,7 @@
 // Wrong: Done reads f.finished without the lock that guards it, while the
 // future's goroutine writes it: a data race.
 // Caught by: TestDoneIsRaceFree
-package future
+package futures
 
 import (
 	"context"

@@ -2,7 +2,7 @@
 // one receiver only: a second waiter never gets it, and if nobody calls
 // Result the goroutine blocks on its send for ever.
 // Caught by: TestManyWaiters, TestNoGoroutineLeft
-package future
+package futures
 
 import (
 	"context"

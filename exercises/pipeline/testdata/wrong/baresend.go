@@ -3,7 +3,7 @@
 // hold a page wait in their send for good, and Crawl waits for them: a
 // leak that synctest reports as a deadlock.
 // Caught by: TestStoreErrorStopsEverything
-package crawl
+package pipeline
 
 import (
 	"context"
@@ -43,7 +43,7 @@ type Storer func(ctx context.Context, url, title string) error
 func Crawl(ctx context.Context, urls []string, fetch Fetcher, parse Parser,
 	store Storer, workers int) error {
 	if workers < 1 {
-		panic("crawl: workers must be at least 1")
+		panic("pipeline: workers must be at least 1")
 	}
 
 	// Every stage is a goroutine of the group: the first error cancels

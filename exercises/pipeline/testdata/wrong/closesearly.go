@@ -4,7 +4,7 @@
 // and panics with "send on closed channel". (With sends that could not
 // panic, its page would be lost.)
 // Caught by: TestEveryPageOnce
-package crawl
+package pipeline
 
 import (
 	"context"
@@ -44,7 +44,7 @@ type Storer func(ctx context.Context, url, title string) error
 func Crawl(ctx context.Context, urls []string, fetch Fetcher, parse Parser,
 	store Storer, workers int) error {
 	if workers < 1 {
-		panic("crawl: workers must be at least 1")
+		panic("pipeline: workers must be at least 1")
 	}
 
 	// Every stage is a goroutine of the group: the first error cancels

@@ -2,7 +2,7 @@
 // After b's error, the fetches of a and c run on to 3s and 2s: Crawl
 // returns at 3s, not at 1s, the moment of the error.
 // Caught by: TestFetchErrorCancelsTheRest
-package crawl
+package pipeline
 
 import (
 	"context"
@@ -42,7 +42,7 @@ type Storer func(ctx context.Context, url, title string) error
 func Crawl(ctx context.Context, urls []string, fetch Fetcher, parse Parser,
 	store Storer, workers int) error {
 	if workers < 1 {
-		panic("crawl: workers must be at least 1")
+		panic("pipeline: workers must be at least 1")
 	}
 
 	// Every stage is a goroutine of the group: the first error cancels

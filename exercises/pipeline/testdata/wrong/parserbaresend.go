@@ -4,7 +4,7 @@
 // storer returns, and the parser, holding the next title, waits forever
 // to send it to nobody.
 // Caught by: TestSlowStoreErrorStopsTheParser
-package crawl
+package pipeline
 
 import (
 	"context"
@@ -44,7 +44,7 @@ type Storer func(ctx context.Context, url, title string) error
 func Crawl(ctx context.Context, urls []string, fetch Fetcher, parse Parser,
 	store Storer, workers int) error {
 	if workers < 1 {
-		panic("crawl: workers must be at least 1")
+		panic("pipeline: workers must be at least 1")
 	}
 
 	// Every stage is a goroutine of the group: the first error cancels

@@ -1,6 +1,6 @@
 // Wrong: one fetcher, whatever workers says: the fetches run one at a time.
 // Caught by: TestFetchesRunUpToWorkersAtOnce
-package crawl
+package pipeline
 
 import (
 	"context"
@@ -40,7 +40,7 @@ type Storer func(ctx context.Context, url, title string) error
 func Crawl(ctx context.Context, urls []string, fetch Fetcher, parse Parser,
 	store Storer, workers int) error {
 	if workers < 1 {
-		panic("crawl: workers must be at least 1")
+		panic("pipeline: workers must be at least 1")
 	}
 
 	// Every stage is a goroutine of the group: the first error cancels

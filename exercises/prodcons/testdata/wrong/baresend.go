@@ -2,7 +2,7 @@
 // The consumers return on ctx.Done(); a producer keeps reading, fills the
 // buffer, and waits for a receive that never comes.
 // Caught by: TestCancelStopsPromptly
-package wordcount
+package prodcons
 
 import (
 	"bufio"
@@ -35,11 +35,11 @@ func CountWords(ctx context.Context, files fs.FS, names []string,
 	producers, consumers, buf int) (map[string]int, error) {
 	switch {
 	case producers < 1:
-		panic("wordcount: producers must be at least 1")
+		panic("prodcons: producers must be at least 1")
 	case consumers < 1:
-		panic("wordcount: consumers must be at least 1")
+		panic("prodcons: consumers must be at least 1")
 	case buf < 0:
-		panic("wordcount: buf must not be negative")
+		panic("prodcons: buf must not be negative")
 	}
 
 	// The first error cancels ctx with itself as the cause, which stops

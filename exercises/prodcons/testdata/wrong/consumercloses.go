@@ -3,7 +3,7 @@
 // it closes lines; the next send by a producer still reading panics with
 // "send on closed channel".
 // Caught by: TestFilesOfDifferentLengths
-package wordcount
+package prodcons
 
 import (
 	"bufio"
@@ -36,11 +36,11 @@ func CountWords(ctx context.Context, files fs.FS, names []string,
 	producers, consumers, buf int) (map[string]int, error) {
 	switch {
 	case producers < 1:
-		panic("wordcount: producers must be at least 1")
+		panic("prodcons: producers must be at least 1")
 	case consumers < 1:
-		panic("wordcount: consumers must be at least 1")
+		panic("prodcons: consumers must be at least 1")
 	case buf < 0:
-		panic("wordcount: buf must not be negative")
+		panic("prodcons: buf must not be negative")
 	}
 
 	// The first error cancels ctx with itself as the cause, which stops

@@ -1,6 +1,6 @@
 // Wrong: every producer that stops records its error in one variable, so the context.Canceled of a producer stopped by the first error overwrites that error.
 // Caught by: TestOpenErrorIsReturned
-package wordcount
+package prodcons
 
 import (
 	"bufio"
@@ -33,11 +33,11 @@ func CountWords(ctx context.Context, files fs.FS, names []string,
 	producers, consumers, buf int) (map[string]int, error) {
 	switch {
 	case producers < 1:
-		panic("wordcount: producers must be at least 1")
+		panic("prodcons: producers must be at least 1")
 	case consumers < 1:
-		panic("wordcount: consumers must be at least 1")
+		panic("prodcons: consumers must be at least 1")
 	case buf < 0:
-		panic("wordcount: buf must not be negative")
+		panic("prodcons: buf must not be negative")
 	}
 
 	// Any error cancels ctx, which stops every other goroutine; each

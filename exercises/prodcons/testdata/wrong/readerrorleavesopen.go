@@ -1,7 +1,7 @@
 // Wrong: a producer closes its file by hand on each way out but one: the return for a read error skips the Close, and the file stays open.
 // Close it with defer f.Close() right after a successful Open.
 // Caught by: TestReadErrorIsReturned
-package wordcount
+package prodcons
 
 import (
 	"bufio"
@@ -34,11 +34,11 @@ func CountWords(ctx context.Context, files fs.FS, names []string,
 	producers, consumers, buf int) (map[string]int, error) {
 	switch {
 	case producers < 1:
-		panic("wordcount: producers must be at least 1")
+		panic("prodcons: producers must be at least 1")
 	case consumers < 1:
-		panic("wordcount: consumers must be at least 1")
+		panic("prodcons: consumers must be at least 1")
 	case buf < 0:
-		panic("wordcount: buf must not be negative")
+		panic("prodcons: buf must not be negative")
 	}
 
 	// The first error cancels ctx with itself as the cause, which stops

@@ -4,7 +4,7 @@
 // outlives the call, which the doc comment rules out: Do calls op in the
 // caller's goroutine.
 // Caught by: TestReturnsOnlyAfterOpReturns
-package retry
+package schedule
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 func Do(ctx context.Context, attempts int, base time.Duration,
 	op func(context.Context) error) error {
 	if attempts < 1 {
-		panic(fmt.Sprintf("retry: attempts must be at least 1, got %d", attempts))
+		panic(fmt.Sprintf("schedule: attempts must be at least 1, got %d", attempts))
 	}
 	var err error
 	delay := base
@@ -40,7 +40,7 @@ func Do(ctx context.Context, attempts int, base time.Duration,
 			return ctx.Err()
 		}
 	}
-	return fmt.Errorf("retry: after %d attempts: %w", attempts, err)
+	return fmt.Errorf("schedule: after %d attempts: %w", attempts, err)
 }
 
 func wait(ctx context.Context, d time.Duration) error {

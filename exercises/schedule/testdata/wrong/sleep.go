@@ -1,6 +1,6 @@
 // Wrong: Do waits with time.Sleep, which a cancel cannot cut short, so it returns only when the wait is over.
 // Caught by: TestCancelWhileWaiting, TestDeadlineWhileWaiting
-package retry
+package schedule
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 func Do(ctx context.Context, attempts int, base time.Duration,
 	op func(context.Context) error) error {
 	if attempts < 1 {
-		panic(fmt.Sprintf("retry: attempts must be at least 1, got %d", attempts))
+		panic(fmt.Sprintf("schedule: attempts must be at least 1, got %d", attempts))
 	}
 	var err error
 	delay := base
@@ -27,5 +27,5 @@ func Do(ctx context.Context, attempts int, base time.Duration,
 			return nil
 		}
 	}
-	return fmt.Errorf("retry: after %d attempts: %w", attempts, err)
+	return fmt.Errorf("schedule: after %d attempts: %w", attempts, err)
 }

@@ -2,7 +2,7 @@
 // After a cancelled wait, InUse reports a slot held that nobody holds; and
 // it counts the sessions still waiting, too.
 // Caught by: TestReleaseFreesExactlyOneSlot, TestAcquireWithDoneContextTakesNoSlot, TestCancelledWaitTakesNoSlot
-package limiter
+package semaphore
 
 import (
 	"context"
@@ -19,7 +19,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{sem: semaphore.NewWeighted(int64(n))}
 }

@@ -1,7 +1,7 @@
 // Wrong: every call of release frees a slot, so a session that releases twice frees another's slot.
 // One more session than the limit then gets in.
 // Caught by: TestReleaseTwiceFreesOneSlot, TestConcurrentReleaseFreesOneSlot
-package limiter
+package semaphore
 
 import "context"
 
@@ -11,7 +11,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{tokens: make(chan struct{}, n)}
 }

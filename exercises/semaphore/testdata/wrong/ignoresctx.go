@@ -2,7 +2,7 @@
 // It looks at ctx once, on entry; then it returns only when a slot frees,
 // with the slot.
 // Caught by: TestCancelledWaitTakesNoSlot, TestCancelledWaitLeavesNoGoroutine
-package limiter
+package semaphore
 
 import (
 	"context"
@@ -15,7 +15,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{tokens: make(chan struct{}, n)}
 }

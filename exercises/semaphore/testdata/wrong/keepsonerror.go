@@ -3,7 +3,7 @@
 // when the send wins, it sees ctx is done and returns the error, and the
 // token it sent stays in the channel for good.
 // Caught by: TestAcquireWithDoneContextTakesNoSlot
-package limiter
+package semaphore
 
 import (
 	"context"
@@ -16,7 +16,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{tokens: make(chan struct{}, n)}
 }

@@ -3,7 +3,7 @@
 // time; but nothing calls the helper's send off, and nobody ever releases
 // the slot it takes.
 // Caught by: TestCancelledWaitTakesNoSlot, TestCancelledWaitLeavesNoGoroutine
-package limiter
+package semaphore
 
 import (
 	"context"
@@ -16,7 +16,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{tokens: make(chan struct{}, n)}
 }

@@ -3,7 +3,7 @@
 // InUse is meant to be called while sessions come and go, and a read that
 // nothing orders after a concurrent write is a data race.
 // Caught by: TestNeverMoreThanNSessionsAtOnce
-package limiter
+package semaphore
 
 import (
 	"context"
@@ -21,7 +21,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{sem: semaphore.NewWeighted(int64(n))}
 }

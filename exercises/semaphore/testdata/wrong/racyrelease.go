@@ -1,7 +1,7 @@
 // Wrong: release remembers it has run in a plain bool, a data race when two goroutines call it at once.
 // Both may read false, and both free a slot.
 // Caught by: TestConcurrentReleaseFreesOneSlot
-package limiter
+package semaphore
 
 import "context"
 
@@ -11,7 +11,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{tokens: make(chan struct{}, n)}
 }

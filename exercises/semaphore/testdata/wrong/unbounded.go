@@ -2,7 +2,7 @@
 // It returns at once, however many slots are held; InUse counts right,
 // and goes past n.
 // Caught by: TestNeverMoreThanNSessionsAtOnce, TestAcquireWaitsUntilASlotFrees, TestReleaseFreesExactlyOneSlot, TestCancelledWaitTakesNoSlot, TestReleaseTwiceFreesOneSlot, TestReleaseSynchronizesWithTheNextAcquire
-package limiter
+package semaphore
 
 import (
 	"context"
@@ -17,7 +17,7 @@ type Limiter struct {
 
 func New(n int) *Limiter {
 	if n < 1 {
-		panic("limiter: n must be at least 1")
+		panic("semaphore: n must be at least 1")
 	}
 	return &Limiter{n: n}
 }

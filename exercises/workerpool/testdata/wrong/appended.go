@@ -1,7 +1,7 @@
 // Wrong: the workers append each Result to the slice as they finish (under
 // a lock), so the results come in finishing order, not input order.
 // Caught by: TestResultsInInputOrder
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 	var mu sync.Mutex // guards results
 	results := make([]Result, 0, len(images))

@@ -4,7 +4,7 @@
 // back every image behind it in its chunk, while the other workers have
 // nothing left to do.
 // Caught by: TestFreeWorkerTakesTheNextImage
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -47,7 +47,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 
 	// We split the images into n chunks of about the same size, one per

@@ -2,7 +2,7 @@
 // other images and is returned with no results, so the other images' thumbs
 // and errors are lost.
 // Caught by: TestEveryErrorAtItsIndex
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -33,7 +33,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 	results := make([]Result, len(images))
 	g, gctx := errgroup.WithContext(ctx)

@@ -2,7 +2,7 @@
 // Result; the later images that fail get neither a thumb nor an error, as
 // if they had succeeded with an empty thumb.
 // Caught by: TestEveryErrorAtItsIndex
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 	results := make([]Result, len(images))
 	var once sync.Once

@@ -2,7 +2,7 @@
 // handing every remaining image to the workers; it only checks ctx at the
 // end.
 // Caught by: TestCancelStopsStartingJobs, TestCancelledBeforeTheStart
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 	results := make([]Result, len(images))
 	jobs := make(chan int)

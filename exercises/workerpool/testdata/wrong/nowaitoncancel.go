@@ -2,7 +2,7 @@
 // Waiting for the workers is owed on every way out: here only the path
 // where every image was handed out waits for them.
 // Caught by: TestCancelWaitsForCallsInProgress
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -45,7 +45,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 
 	// We start n workers, however many images there are. They take

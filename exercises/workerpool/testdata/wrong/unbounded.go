@@ -1,7 +1,7 @@
 // Wrong: one goroutine per image, all started at once, with no limit: n is
 // only checked, never used, so every image is shrunk at the same time.
 // Caught by: TestAtMostNAtOnce
-package thumbs
+package workerpool
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type Result struct {
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
 	if n < 1 {
-		panic("thumbs: n must be at least 1")
+		panic("workerpool: n must be at least 1")
 	}
 	results := make([]Result, len(images))
 	var wg sync.WaitGroup

@@ -1,7 +1,6 @@
-// Package poll reads several lab instruments at once and returns their
-// readings by name. (It lives in the directory named for the lesson,
-// concurrently; the package is named for what it does.)
-package poll
+// Package concurrently reads several lab instruments at once and returns
+// their readings by name.
+package concurrently
 
 import "context"
 

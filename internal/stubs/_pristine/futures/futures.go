@@ -1,8 +1,7 @@
-// Package future is a minimal future: the result of a function running in
-// its own goroutine, which callers can wait for, poll, and react to when
-// it arrives. (It lives in the directory named for the lesson, futures;
-// the package is named for what it gives you.)
-package future
+// Package futures is a minimal future: the result of a function running
+// in its own goroutine, which callers can wait for, poll, and react to
+// when it arrives.
+package futures
 
 import (
 	"context"

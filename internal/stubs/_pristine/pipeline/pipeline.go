@@ -1,9 +1,7 @@
-// Package crawl fetches, parses and stores a list of web pages with a
+// Package pipeline fetches, parses and stores a list of web pages with a
 // pipeline of goroutines: a few fetchers at once, then one parser, then
-// one storer, joined by channels, stopped by the first error. (It lives in
-// the directory named for the lesson, pipeline; the package is named for
-// what it does.)
-package crawl
+// one storer, joined by channels, stopped by the first error.
+package pipeline
 
 import "context"
 

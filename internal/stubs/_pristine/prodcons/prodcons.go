@@ -1,9 +1,7 @@
-// Package wordcount counts the words in a set of files with a pipeline of
+// Package prodcons counts the words in a set of files with a pipeline of
 // producers, which read the files line by line, and consumers, which count
-// the words of each line, joined by a bounded buffer. (It lives in the
-// directory named for the lesson, prodcons; the package is named for what
-// it does.)
-package wordcount
+// the words of each line, joined by a bounded buffer.
+package prodcons
 
 import (
 	"context"
@@ -29,8 +27,8 @@ import (
 // has returned when it returns.
 func CountWords(ctx context.Context, files fs.FS, names []string,
 	producers, consumers, buf int) (map[string]int, error) {
-	// TODO: panic("wordcount: producers must be at least 1") if
-	// producers < 1, and the same for consumers; panic("wordcount: buf
+	// TODO: panic("prodcons: producers must be at least 1") if
+	// producers < 1, and the same for consumers; panic("prodcons: buf
 	// must not be negative") if buf < 0.
 
 	// TODO: derive a context that the first error can cancel

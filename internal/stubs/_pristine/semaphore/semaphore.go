@@ -1,8 +1,6 @@
-// Package limiter admits at most n sessions at once: a connection limiter
-// in front of a server that can serve only so many clients. (It lives in the
-// directory named for the lesson, semaphore; the package is named for what
-// it does, so that it does not read as golang.org/x/sync/semaphore.)
-package limiter
+// Package semaphore admits at most n sessions at once: a connection
+// limiter in front of a server that can serve only so many clients.
+package semaphore
 
 import "context"
 
@@ -23,7 +21,7 @@ type Limiter struct {
 // if n < 1: a limiter that admits no one would make every Acquire wait
 // until its ctx is done.
 func New(n int) *Limiter {
-	// TODO: panic("limiter: n must be at least 1") if n < 1; then make the
+	// TODO: panic("semaphore: n must be at least 1") if n < 1; then make the
 	// Limiter.
 	return nil
 }

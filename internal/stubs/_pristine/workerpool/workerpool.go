@@ -1,7 +1,6 @@
-// Package thumbs makes thumbnails for a batch of images with a bounded
-// pool of workers. (It lives in the directory named for the lesson,
-// workerpool; the package is named for what it does.)
-package thumbs
+// Package workerpool makes thumbnails for a batch of images with a
+// bounded pool of workers.
+package workerpool
 
 import "context"
 
@@ -40,7 +39,7 @@ type Result struct {
 // returns.
 func Process(ctx context.Context, images []Image, n int,
 	f func(context.Context, Image) (Thumb, error)) ([]Result, error) {
-	// TODO: panic("thumbs: n must be at least 1") if n < 1.
+	// TODO: panic("workerpool: n must be at least 1") if n < 1.
 
 	// TODO: make the results slice, one Result per image, and start n
 	// workers (no more, however many images there are). Each takes image

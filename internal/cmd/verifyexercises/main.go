@@ -6,14 +6,14 @@
 //
 // Usage, from the module root:
 //
-//	go run ./internal/verifyexercises [-v] [exercise ...]
+//	go run ./internal/cmd/verifyexercises [-v] [exercise ...]
 //
 // With no arguments it verifies every exercise in the catalog. It exits 1 if
 // any check fails; -v prints what each check saw, not only the failures'.
 // make test runs it. The stubs it verifies are the shipped copies in
 // internal/stubs, never what a student has written in exercises/.
 //
-//	go list ./... | go run ./internal/verifyexercises -drop-mine
+//	go list ./... | go run ./internal/cmd/verifyexercises -drop-mine
 //
 // drops the packages (or files, for gofmt -l) of the exercises that hold a
 // student's work (none when WORKBOOK_MAINTAINER=1), for make lint and make

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestUnknownExerciseIsAnError(t *testing.T) {
 	var out bytes.Buffer
-	err := run(t.Context(), &out, "../..", []string{"mutx"}, false)
+	err := run(t.Context(), &out, "../../..", []string{"mutx"}, false)
 	var u *catalog.UnknownError
 	require.ErrorAs(t, err, &u)
 	assert.Equal(t, "mutex", u.Closest)

@@ -4,7 +4,7 @@
 //
 // Usage, from the module root:
 //
-//	go run ./internal/benchreport [-count 3] [-benchtime 200ms] [-o docs/benchmarks.md] [-only dir,...]
+//	go run ./internal/cmd/benchreport [-count 3] [-benchtime 200ms] [-o docs/benchmarks.md] [-only dir,...]
 //
 // It finds every package under lessons/, patterns/ and integrate/ that has
 // benchmarks, runs them with go test -bench (one package at a time, so

@@ -92,11 +92,11 @@ func TestFormatNs(t *testing.T) {
 // section for every package with benchmarks: a new benchmark means
 // running make report.
 func TestReportCoversEveryBenchmark(t *testing.T) {
-	root := filepath.Join("..", "..")
+	root := filepath.Join("..", "..", "..")
 	dirs, err := benchDirs(root)
 	require.NoError(t, err)
 	require.Contains(t, dirs, "patterns/procpool")
-	require.NotContains(t, dirs, "internal/benchreport", "only lessons, patterns and integrate")
+	require.NotContains(t, dirs, "internal/cmd/benchreport", "only lessons, patterns and integrate")
 	page, err := os.ReadFile(filepath.Join(root, "docs", "benchmarks.md"))
 	require.NoError(t, err)
 	for _, d := range dirs {
