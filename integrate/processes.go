@@ -8,12 +8,12 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 	"golang.org/x/sync/errgroup"
 )
 
 // workerName is the worker mode this package's processes run in: the
-// value of procpool.EnvWorker in their environment.
+// value of processpool.EnvWorker in their environment.
 const workerName = "integrate"
 
 // chunksPerProcess is how many ranges of blocks each worker process gets
@@ -55,7 +55,7 @@ type response struct {
 // Any program that uses Processes or NewPool must call it first thing in
 // main (and a test binary first thing in TestMain): the workers are the
 // program itself, started again from os.Executable() with
-// procpool.EnvWorker=integrate in their environment. Like Python's
+// processpool.EnvWorker=integrate in their environment. Like Python's
 // if __name__ == "__main__" guard under multiprocessing's spawn start
 // method, it keeps a worker from running the program instead of serving.
 //
@@ -63,7 +63,7 @@ type response struct {
 // process in the foreground group, and the parent, which owns its
 // workers, is the one that decides to stop them.
 func ServeWorkerIfChild() {
-	if !procpool.IsWorker(workerName) {
+	if !processpool.IsWorker(workerName) {
 		return
 	}
 	os.Exit(serveWorker(nil))
@@ -74,7 +74,7 @@ func ServeWorkerIfChild() {
 // worker crash or write garbage.
 func serveWorker(fault func(request)) int {
 	signal.Ignore(os.Interrupt)
-	err := procpool.Serve(context.Background(), os.Stdin, os.Stdout,
+	err := processpool.Serve(context.Background(), os.Stdin, os.Stdout,
 		func(ctx context.Context, req request) (response, error) {
 			if fault != nil {
 				fault(req)
@@ -113,7 +113,7 @@ func blockSums(ctx context.Context, req request) (response, error) {
 // Its methods may be called from several goroutines at once. Close it
 // when done: it owns child processes.
 type Pool struct {
-	pool    *procpool.Pool[request, response]
+	pool    *processpool.Pool[request, response]
 	workers int
 }
 
@@ -127,12 +127,12 @@ func NewPool(ctx context.Context, workers int) (*Pool, error) {
 	if workers < 1 {
 		return nil, invalid("workers = %d; need at least 1", workers)
 	}
-	cmd, err := procpool.Self(workerName)
+	cmd, err := processpool.Self(workerName)
 	if err != nil {
 		return nil, fmt.Errorf("integrate: %w", err)
 	}
 	cmd.Stderr = os.Stderr
-	pool, err := procpool.New[request, response](ctx, cmd, workers)
+	pool, err := processpool.New[request, response](ctx, cmd, workers)
 	if err != nil {
 		return nil, fmt.Errorf("integrate: starting %d workers: %w", workers, err)
 	}
@@ -145,7 +145,7 @@ func (p *Pool) Close() error { return p.pool.Close() }
 
 // Stats reports how many workers were started and crashed, how many
 // requests were retried and how many ran.
-func (p *Pool) Stats() procpool.Stats { return p.pool.Stats() }
+func (p *Pool) Stats() processpool.Stats { return p.pool.Stats() }
 
 // Integrate computes prob's integral on the pool's workers. It splits the
 // blocks into up to 4 ranges per worker, sends each range to the next
@@ -153,7 +153,7 @@ func (p *Pool) Stats() procpool.Stats { return p.pool.Stats() }
 // exactly as Serial does: the result is bit for bit Serial's.
 //
 // A worker that crashes, or writes something that is not a response, is
-// replaced, and its range is retried once on another worker (procpool's
+// replaced, and its range is retried once on another worker (processpool's
 // policy). If the retry fails too, or a worker returns the wrong number of
 // sums, Integrate cancels the other ranges and returns an error naming
 // the range: its blocks and its part of [a, b].

@@ -11,20 +11,20 @@ import (
 	"testing"
 
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // TestMain is the helper-process idiom: the processes mode's workers are
-// this test binary, started again with procpool.EnvWorker=integrate, and
+// this test binary, started again with processpool.EnvWorker=integrate, and
 // they serve requests instead of running the tests. The tests' worker may
 // be told to misbehave through faultEnv.
 //
 // No test in this package runs in parallel: every worker is a child of
 // this process, and childcheck counts them all.
 func TestMain(m *testing.M) {
-	if procpool.IsWorker(workerName) {
+	if processpool.IsWorker(workerName) {
 		os.Exit(serveWorker(testFault))
 	}
 	childcheck.VerifyTestMain(m)

@@ -207,9 +207,9 @@ func Lessons() []Lesson {
 		},
 		{
 			Name:      "processpool",
-			Title:     "A pool of long-lived worker processes: patterns/procpool",
+			Title:     "A pool of long-lived worker processes: patterns/processpool",
 			Section:   "processes",
-			Primitive: "procpool.Pool, Do, Map, Close; re-exec in worker mode",
+			Primitive: "processpool.Pool, Do, Map, Close; re-exec in worker mode",
 			Python:    "multiprocessing.Pool.map, ProcessPoolExecutor",
 			Exercise:  "processpool",
 		},

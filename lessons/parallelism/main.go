@@ -9,7 +9,7 @@
 // numerical integration (busy work), and I/O-bound tasks, each a wait
 // (time.Sleep standing in for a network call). It runs each workload
 // three ways, serially on one goroutine, on one goroutine per task, and
-// on a pool of worker processes (patterns/procpool), first with
+// on a pool of worker processes (patterns/processpool), first with
 // GOMAXPROCS=1, which lets one thread run Go code at a time, as the GIL
 // does in CPython, and then with GOMAXPROCS=NumCPU, Go's default. Then it
 // prints how long each run took, and its speedup over the serial run.
@@ -35,7 +35,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/timeline"
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -52,22 +52,22 @@ func main() {
 }
 
 // workerName is the worker mode of this command's processes: the value of
-// procpool.EnvWorker in their environment.
+// processpool.EnvWorker in their environment.
 const workerName = "parallelism"
 
 // serveIfWorker returns at once, unless this process was started as a
 // worker of the processes mode; then it serves jobs on its stdin and
 // stdout until the parent closes its stdin, and exits without returning.
 // main (and a test binary's TestMain) must call it first: the workers are
-// this program, started again by procpool.Self.
+// this program, started again by processpool.Self.
 func serveIfWorker() {
-	if !procpool.IsWorker(workerName) {
+	if !processpool.IsWorker(workerName) {
 		return
 	}
 	// Ctrl-C in a terminal reaches every process of the foreground group.
 	// The parent owns its workers and stops them itself, so we ignore it.
 	signal.Ignore(os.Interrupt)
-	err := procpool.Serve(context.Background(), os.Stdin, os.Stdout, serveJob)
+	err := processpool.Serve(context.Background(), os.Stdin, os.Stdout, serveJob)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "parallelism worker:", err)
 		os.Exit(1)
@@ -227,15 +227,15 @@ func runGoroutines(ctx context.Context, jobs []job, workers int,
 }
 
 // runProcesses runs the jobs on the worker processes of pool, one job per
-// worker at a time, with procpool.Map. The whole Map is one span on row:
+// worker at a time, with processpool.Map. The whole Map is one span on row:
 // the jobs run in other processes, whose spans we cannot record here.
 func runProcesses(ctx context.Context, jobs []job,
-	pool *procpool.Pool[job, answer], obs *timeline.Observer,
+	pool *processpool.Pool[job, answer], obs *timeline.Observer,
 	row string) ([]answer, error) {
 	end := obs.Start(ctx, row, fmt.Sprintf("Map: %d tasks, %d workers",
 		len(jobs), pool.Workers()))
 	defer end()
-	return procpool.Map(ctx, pool, jobs)
+	return processpool.Map(ctx, pool, jobs)
 }
 
 // run runs each workload each way, with GOMAXPROCS=1 and then
@@ -283,7 +283,7 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	// mode. We start them once, before any clock starts: starting a
 	// process costs milliseconds, which would swamp a short run. Close is
 	// their join point: it ends their input, and waits for each to exit.
-	var pool *procpool.Pool[job, answer]
+	var pool *processpool.Pool[job, answer]
 	if slices.Contains(cfg.modes, processes) {
 		begin := time.Now()
 		if pool, err = startPool(ctx, cfg.workers); err != nil {
@@ -361,12 +361,12 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 // startPool starts workers worker processes: this program, started again
 // in worker mode. It returns once each is ready to serve. The end of ctx
 // kills them; the caller must Close the pool, which reaps them.
-func startPool(ctx context.Context, workers int) (*procpool.Pool[job, answer], error) {
-	cmd, err := procpool.Self(workerName)
+func startPool(ctx context.Context, workers int) (*processpool.Pool[job, answer], error) {
+	cmd, err := processpool.Self(workerName)
 	if err != nil {
 		return nil, err
 	}
-	return procpool.New[job, answer](ctx, cmd, workers)
+	return processpool.New[job, answer](ctx, cmd, workers)
 }
 
 // printTable prints one workload's table: a row per mode, a column per

@@ -1,9 +1,9 @@
 package main
 
 // The processes mode's workers are this test binary: started with
-// procpool.EnvWorker=parallelism, TestMain serves jobs instead of running
+// processpool.EnvWorker=parallelism, TestMain serves jobs instead of running
 // the tests (the helper-process idiom of os/exec's own tests), so
-// procpool.Self works as it does under go run.
+// processpool.Self works as it does under go run.
 //
 // The I/O-bound claims are checked exactly, in fake time (synctest). The
 // CPU-bound claims are about speed, and live in bench_test.go: here we

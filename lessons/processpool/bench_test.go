@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -16,7 +16,7 @@ const items = 200
 
 // BenchmarkMap doubles 200 numbers: in a plain loop (the serial
 // baseline), on goroutines (errgroup with SetLimit, one per number), and
-// on a pool of worker processes (procpool.Map, one job per number). Run
+// on a pool of worker processes (processpool.Map, one job per number). Run
 // it with
 //
 //	go test -run '^$' -bench . -benchtime 1s -count 5 ./lessons/processpool
@@ -60,18 +60,18 @@ func BenchmarkMap(b *testing.B) {
 	}
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("processes/workers=%d", workers), func(b *testing.B) {
-			cmd, err := procpool.Self(workerName)
+			cmd, err := processpool.Self(workerName)
 			if err != nil {
 				b.Fatal(err)
 			}
-			pool, err := procpool.New[job, result](ctx, cmd, workers)
+			pool, err := processpool.New[job, result](ctx, cmd, workers)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer pool.Close()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := procpool.Map(ctx, pool, jobs); err != nil {
+				if _, err := processpool.Map(ctx, pool, jobs); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -85,7 +85,7 @@ func BenchmarkMap(b *testing.B) {
 // and Close ends them (end of stdin, exit, reap).
 func BenchmarkStart(b *testing.B) {
 	ctx := context.Background()
-	cmd, err := procpool.Self(workerName)
+	cmd, err := processpool.Self(workerName)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func BenchmarkStart(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				pool, err := procpool.New[job, result](ctx, cmd, workers)
+				pool, err := processpool.New[job, result](ctx, cmd, workers)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,6 +1,6 @@
 // The processpool command shows a pool of long-lived worker processes,
 // Go's take on Python's multiprocessing.Pool and ProcessPoolExecutor, with
-// the workbook's library patterns/procpool. The processes lesson did by
+// the workbook's library patterns/processpool. The processes lesson did by
 // hand what the library does once: re-run this binary in worker mode, send
 // jobs with gob over the child's stdin, read results from its stdout, kill
 // it when a context ends, and wait for it.
@@ -34,12 +34,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 )
 
-// workerName is the worker mode of this binary: procpool.Self sets the
-// environment variable procpool.EnvWorker to it in every worker it
-// starts, and procpool.IsWorker(workerName) is then true.
+// workerName is the worker mode of this binary: processpool.Self sets the
+// environment variable processpool.EnvWorker to it in every worker it
+// starts, and processpool.IsWorker(workerName) is then true.
 const workerName = "processpool"
 
 func main() {
@@ -47,7 +47,7 @@ func main() {
 	// workers? Note that the worker is this very binary, run again from
 	// the top (Python's spawn start method). Without this check each
 	// worker would run the lesson, start a pool of its own, and so on.
-	if procpool.IsWorker(workerName) {
+	if processpool.IsWorker(workerName) {
 		os.Exit(serveWorker(nil))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -88,7 +88,7 @@ func serveWorker(started func(job)) int {
 	// workers included. The parent owns its workers and kills them when
 	// its ctx ends; a worker does not decide that for itself.
 	signal.Ignore(os.Interrupt)
-	err := procpool.Serve(context.Background(), os.Stdin, os.Stdout,
+	err := processpool.Serve(context.Background(), os.Stdin, os.Stdout,
 		func(ctx context.Context, j job) (result, error) {
 			if started != nil {
 				started(j)
@@ -166,18 +166,18 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		cfg.n, cfg.workers, cfg.work)
 
 	// We start the workers. Self is the command that runs this binary
-	// again with procpool.EnvWorker set to our worker name; New starts
+	// again with processpool.EnvWorker set to our worker name; New starts
 	// that many processes at once and returns when each has said hello,
 	// so the cost of starting them is paid here, once, not per job.
 	// Note the ctx: when it is done (Ctrl-C), every worker is killed.
-	out.Printf("\n1. procpool.New starts %d workers: this program, run again in worker mode",
+	out.Printf("\n1. processpool.New starts %d workers: this program, run again in worker mode",
 		cfg.workers)
-	cmd, err := procpool.Self(workerName)
+	cmd, err := processpool.Self(workerName)
 	if err != nil {
 		return err
 	}
 	begin := time.Now()
-	pool, err := procpool.New[job, result](ctx, cmd, cfg.workers)
+	pool, err := processpool.New[job, result](ctx, cmd, cfg.workers)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 }
 
 // mapDoubler is section 2: Map over the numbers, one job per number.
-func mapDoubler(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, result],
+func mapDoubler(ctx context.Context, out *log.Logger, pool *processpool.Pool[job, result],
 	cfg config) error {
 	numbers := make([]int, cfg.n)
 	for i := range numbers {
@@ -232,7 +232,7 @@ func mapDoubler(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, r
 	if cfg.crash != 0 {
 		what = fmt.Sprintf("%d crashes its worker once", cfg.crash)
 	}
-	out.Printf("\n2. procpool.Map(double, %s): results in input order; %s",
+	out.Printf("\n2. processpool.Map(double, %s): results in input order; %s",
 		list(numbers), what)
 
 	// Map runs at most one job per worker at a time and puts each
@@ -240,7 +240,7 @@ func mapDoubler(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, r
 	// pool.map, not imap_unordered. The crash is invisible here: the
 	// pool saw the worker die (its stdout ended), started a fresh one
 	// and sent it the same job.
-	results, err := procpool.Map(ctx, pool, jobs)
+	results, err := processpool.Map(ctx, pool, jobs)
 	if err != nil {
 		return err
 	}
@@ -252,16 +252,16 @@ func mapDoubler(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, r
 }
 
 // crashTwice is section 3: a job that crashes the fresh worker too.
-func crashTwice(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, result]) error {
+func crashTwice(ctx context.Context, out *log.Logger, pool *processpool.Pool[job, result]) error {
 	out.Printf("\n3. a job that crashes every worker it runs on: retried once, then an error")
-	_, err := procpool.Map(ctx, pool, []job{{Fn: "crash", N: 1}})
+	_, err := processpool.Map(ctx, pool, []job{{Fn: "crash", N: 1}})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	// The error is a *procpool.CrashError: the exit status, and the end
+	// The error is a *processpool.CrashError: the exit status, and the end
 	// of the worker's stderr, where Go wrote the panic and its stack. We
 	// print the first line of each.
-	var crash *procpool.CrashError
+	var crash *processpool.CrashError
 	if !errors.As(err, &crash) {
 		return fmt.Errorf("the crash job: want a crash error, got %v", err)
 	}
@@ -275,7 +275,7 @@ func crashTwice(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, r
 
 // deadline is section 4: a job that would run for an hour, with a short
 // deadline. It returns ctx.Err() if ctx (not the deadline) ends first.
-func deadline(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, result],
+func deadline(ctx context.Context, out *log.Logger, pool *processpool.Pool[job, result],
 	d time.Duration) error {
 	out.Printf("\n4. a job that would spin for an hour, under a %v deadline", d)
 	// A goroutine cannot be stopped from outside; a process can. When
@@ -285,7 +285,7 @@ func deadline(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, res
 	dctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	begin := time.Now()
-	_, err := procpool.Map(dctx, pool, []job{{Fn: "spin"}})
+	_, err := processpool.Map(dctx, pool, []job{{Fn: "spin"}})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -300,7 +300,7 @@ func deadline(ctx context.Context, out *log.Logger, pool *procpool.Pool[job, res
 }
 
 // stats formats the pool's counts.
-func stats(s procpool.Stats) string {
+func stats(s processpool.Stats) string {
 	return fmt.Sprintf("Started %d, Crashed %d, Retried %d, Jobs %d",
 		s.Started, s.Crashed, s.Retried, s.Jobs)
 }

@@ -1,7 +1,7 @@
 package main
 
-// The pool's workers are this test binary: procpool.Self runs
-// os.Executable() again with procpool.EnvWorker set, and TestMain then
+// The pool's workers are this test binary: processpool.Self runs
+// os.Executable() again with processpool.EnvWorker set, and TestMain then
 // serves jobs instead of running the tests (the helper-process idiom of
 // os/exec's own tests), as main does under go run.
 //
@@ -25,7 +25,7 @@ import (
 
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/readme"
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +35,7 @@ import (
 const startedEnv = "PROCESSPOOL_LESSON_STARTED"
 
 func TestMain(m *testing.M) {
-	if procpool.IsWorker(workerName) {
+	if processpool.IsWorker(workerName) {
 		os.Exit(serveWorker(announce))
 	}
 	childcheck.VerifyTestMain(m)
@@ -73,17 +73,17 @@ func Example() {
 	// Output:
 	// 3 numbers doubled on a pool of 2 worker processes; each doubling first adds up 1000 random numbers (busy work)
 	//
-	// 1. procpool.New starts 2 workers: this program, run again in worker mode
+	// 1. processpool.New starts 2 workers: this program, run again in worker mode
 	//   this process is pid N; 2 workers ready in T
 	//
-	// 2. procpool.Map(double, 5 10 15): results in input order; 10 crashes its worker once
+	// 2. processpool.Map(double, 5 10 15): results in input order; 10 crashes its worker once
 	//   5 doubled to 10 by pid N
 	//   10 doubled to 20 by pid N
 	//   15 doubled to 30 by pid N
 	//   Stats: Started 3, Crashed 1, Retried 1, Jobs 3
 	//
 	// 3. a job that crashes every worker it runs on: retried once, then an error
-	//   Map: procpool: request 0: procpool: worker crashed twice running the job (pid N, then pid N); the second time: pid N, exit status 2: EOF
+	//   Map: processpool: request 0: processpool: worker crashed twice running the job (pid N, then pid N); the second time: pid N, exit status 2: EOF
 	//   exit code 2; the worker's stderr begins: panic: crash(1): this job crashes every worker it runs on
 	//   Stats: Started 4, Crashed 3, Retried 2, Jobs 3
 	//
@@ -151,7 +151,7 @@ func TestMapKeepsInputOrderAcrossWorkers(t *testing.T) {
 		pids[d.pid] = true
 	}
 	assert.LessOrEqual(t, len(pids), 3, "more worker processes than the pool has: %v", pids)
-	assert.Contains(t, out.String(), "2. procpool.Map(double, 5 10 ... 60): results in input order; no job crashes\n")
+	assert.Contains(t, out.String(), "2. processpool.Map(double, 5 10 ... 60): results in input order; no job crashes\n")
 	assert.Contains(t, out.String(), "  Stats: Started 3, Crashed 0, Retried 0, Jobs 12\n")
 	childcheck.None(t)
 }

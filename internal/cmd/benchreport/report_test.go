@@ -16,7 +16,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const sample = `goos: linux
 goarch: amd64
-pkg: github.com/concurrency-workbook/workbook/patterns/procpool
+pkg: github.com/concurrency-workbook/workbook/patterns/processpool
 cpu: AMD EPYC 7B13
 BenchmarkDo/workers=1-2         	   79310	     15123 ns/op	     377 B/op	      11 allocs/op
 BenchmarkDo/workers=1-2         	   80000	     14000 ns/op	     377 B/op	      11 allocs/op
@@ -25,7 +25,7 @@ BenchmarkEval/x2/kernel         	    1000	   500000 ns/op	         0.4712 ns/eva
 BenchmarkSpawn-2   	     100	   7100000 ns/op
 --- FAIL: BenchmarkBroken
 PASS
-ok  	github.com/concurrency-workbook/workbook/patterns/procpool	12.3s
+ok  	github.com/concurrency-workbook/workbook/patterns/processpool	12.3s
 `
 
 func TestParseAndSummarize(t *testing.T) {
@@ -57,13 +57,13 @@ func TestWriteTable(t *testing.T) {
 	results, err := parseBench(strings.NewReader(sample))
 	require.NoError(t, err)
 	var b bytes.Buffer
-	writeTable(&b, "patterns/procpool", "go test -bench . ./patterns/procpool", summarize(results))
+	writeTable(&b, "patterns/processpool", "go test -bench . ./patterns/processpool", summarize(results))
 	assert.Equal(t, `
-## patterns/procpool
+## patterns/processpool
 
-Explained in [patterns/procpool](../patterns/procpool/README.md).
+Explained in [patterns/processpool](../patterns/processpool/README.md).
 
-    go test -bench . ./patterns/procpool
+    go test -bench . ./patterns/processpool
 
 | benchmark | time/op | range | other (median) |
 | --- | ---: | ---: | --- |
@@ -95,7 +95,7 @@ func TestReportCoversEveryBenchmark(t *testing.T) {
 	root := filepath.Join("..", "..", "..")
 	dirs, err := benchDirs(root)
 	require.NoError(t, err)
-	require.Contains(t, dirs, "patterns/procpool")
+	require.Contains(t, dirs, "patterns/processpool")
 	require.NotContains(t, dirs, "internal/cmd/benchreport", "only lessons, patterns and integrate")
 	page, err := os.ReadFile(filepath.Join(root, "docs", "benchmarks.md"))
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package procpool
+package processpool
 
 import (
 	"bytes"
@@ -58,9 +58,9 @@ func TestFrameReaderRejectsWhatIsNotAFrame(t *testing.T) {
 		{"text before a frame", "hi\n" + string(valid), `not a frame: starts with "hi\n`, true},
 		{"header cut short", string(valid[:4]), "unexpected EOF", false},
 		{"payload cut short", string(valid[:len(valid)-1]), "unexpected EOF", false},
-		{"bytes left over", string(padded), "3 bytes left over after a *procpool.hello", true},
+		{"bytes left over", string(padded), "3 bytes left over after a *processpool.hello", true},
 		{"length over the limit", string(huge), "frame claims 1073741825 bytes", true},
-		{"wrong type", string(frames(t, request[string]{ID: 1, Req: "x"})), "decoding a *procpool.hello: gob: type mismatch", true},
+		{"wrong type", string(frames(t, request[string]{ID: 1, Req: "x"})), "decoding a *processpool.hello: gob: type mismatch", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var h hello
@@ -137,7 +137,7 @@ func TestServeRejectsCorruptInput(t *testing.T) {
 	var out bytes.Buffer
 	err := Serve(t.Context(), bytes.NewReader(in), &out,
 		func(_ context.Context, n int) (int, error) { return n, nil })
-	assert.ErrorContains(t, err, `procpool: reading a request: corrupt stream: not a frame: starts with "garbage"`)
+	assert.ErrorContains(t, err, `processpool: reading a request: corrupt stream: not a frame: starts with "garbage"`)
 }
 
 func TestServeStopsWhenCtxIsDone(t *testing.T) {

@@ -1,4 +1,4 @@
-package procpool
+package processpool
 
 import (
 	"bytes"

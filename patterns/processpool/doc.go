@@ -1,4 +1,4 @@
-// Package procpool runs jobs on a pool of long-lived worker processes: Go's
+// Package processpool runs jobs on a pool of long-lived worker processes: Go's
 // take on Python's multiprocessing.Pool and
 // concurrent.futures.ProcessPoolExecutor. The parent sends each job to an
 // idle worker over the worker's stdin and reads the answer from its
@@ -10,19 +10,19 @@
 // and sends jobs with [Pool.Do] or [Map]. [Pool.Close] is the join point.
 //
 //	func main() {
-//		if procpool.IsWorker("integrate") {
-//			if err := procpool.Serve(ctx, os.Stdin, os.Stdout, integrate); err != nil {
+//		if processpool.IsWorker("integrate") {
+//			if err := processpool.Serve(ctx, os.Stdin, os.Stdout, integrate); err != nil {
 //				fmt.Fprintln(os.Stderr, "worker:", err)
 //				os.Exit(1)
 //			}
 //			os.Exit(0)
 //		}
-//		cmd, err := procpool.Self("integrate")
+//		cmd, err := processpool.Self("integrate")
 //		...
-//		pool, err := procpool.New[Chunk, float64](ctx, cmd, runtime.NumCPU())
+//		pool, err := processpool.New[Chunk, float64](ctx, cmd, runtime.NumCPU())
 //		...
 //		defer pool.Close()
-//		sums, err := procpool.Map(ctx, pool, chunks)
+//		sums, err := processpool.Map(ctx, pool, chunks)
 //	}
 //
 // # Contract in brief
@@ -134,4 +134,4 @@
 //   - Huge values. Each job is copied twice through a pipe; send
 //     descriptions of work (a range, a file name), not the data, when
 //     the data is large.
-package procpool
+package processpool

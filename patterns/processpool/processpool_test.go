@@ -1,7 +1,7 @@
-package procpool_test
+package processpool_test
 
 // These tests start real worker processes: this test binary, re-run with
-// procpool.EnvWorker set, is the worker (TestMain below), as in os/exec's
+// processpool.EnvWorker set, is the worker (TestMain below), as in os/exec's
 // own tests. A process blocked on a pipe is not durably blocked in a
 // synctest bubble, so no test here uses synctest, and none sleeps.
 // Where a test must know that a worker is running its job, the job opens
@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -32,8 +32,8 @@ import (
 
 // The names this binary answers to as a worker.
 const (
-	testWorker   = "procpool-test" // runs testJob
-	squareWorker = "square"        // runs square (example_test.go)
+	testWorker   = "processpool-test" // runs testJob
+	squareWorker = "square"           // runs square (example_test.go)
 )
 
 // Environment variables that make a test worker misbehave as a whole
@@ -41,15 +41,15 @@ const (
 const (
 	// beforeHelloEnv: "exit" exits with status 4 before the hello;
 	// "print" writes a line of text to stdout first.
-	beforeHelloEnv = "PROCPOOL_TEST_BEFORE_HELLO"
+	beforeHelloEnv = "PROCESSPOOL_TEST_BEFORE_HELLO"
 	// lingerEnv names a FIFO that the worker opens after Serve returns,
 	// which blocks for as long as nobody opens it for writing: a worker
 	// that does not exit at the end of its input.
-	lingerEnv = "PROCPOOL_TEST_LINGER"
+	lingerEnv = "PROCESSPOOL_TEST_LINGER"
 )
 
 func TestMain(m *testing.M) {
-	if name := os.Getenv(procpool.EnvWorker); name != "" {
+	if name := os.Getenv(processpool.EnvWorker); name != "" {
 		os.Exit(runWorker(name))
 	}
 	childcheck.VerifyTestMain(m)
@@ -67,10 +67,10 @@ func runWorker(name string) int {
 	ctx := context.Background()
 	var err error
 	switch {
-	case procpool.IsWorker(testWorker):
-		err = procpool.Serve(ctx, os.Stdin, os.Stdout, testJob)
-	case procpool.IsWorker(squareWorker):
-		err = procpool.Serve(ctx, os.Stdin, os.Stdout, square)
+	case processpool.IsWorker(testWorker):
+		err = processpool.Serve(ctx, os.Stdin, os.Stdout, testJob)
+	case processpool.IsWorker(squareWorker):
+		err = processpool.Serve(ctx, os.Stdin, os.Stdout, square)
 	default:
 		// Without this, an unknown name would run the tests in the
 		// child, which would start children of their own.
@@ -152,9 +152,9 @@ func testJob(_ context.Context, j job) (result, error) {
 }
 
 // command returns a Command that runs the test worker, with env added.
-func command(t *testing.T, env ...string) procpool.Command {
+func command(t *testing.T, env ...string) processpool.Command {
 	t.Helper()
-	cmd, err := procpool.Self(testWorker)
+	cmd, err := processpool.Self(testWorker)
 	require.NoError(t, err)
 	// The race detector's pause at exit would make every Close slow.
 	cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
@@ -164,9 +164,9 @@ func command(t *testing.T, env ...string) procpool.Command {
 
 // newPool starts a pool that the test closes and checks with closeAndCheck;
 // the cleanup only makes sure that a failing test leaves nothing behind.
-func newPool(t *testing.T, cmd procpool.Command, workers int) *procpool.Pool[job, result] {
+func newPool(t *testing.T, cmd processpool.Command, workers int) *processpool.Pool[job, result] {
 	t.Helper()
-	p, err := procpool.New[job, result](t.Context(), cmd, workers)
+	p, err := processpool.New[job, result](t.Context(), cmd, workers)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = p.Close() })
 	return p
@@ -216,7 +216,7 @@ type outcome struct {
 }
 
 // doAsync calls p.Do in a goroutine that the test joins with wg.Wait.
-func doAsync(wg *sync.WaitGroup, ctx context.Context, p *procpool.Pool[job, result], j job) <-chan outcome {
+func doAsync(wg *sync.WaitGroup, ctx context.Context, p *processpool.Pool[job, result], j job) <-chan outcome {
 	out := make(chan outcome, 1) // the goroutine never waits to send
 	wg.Go(func() {
 		r, err := p.Do(ctx, j)
@@ -235,7 +235,7 @@ func TestDoReturnsResponses(t *testing.T) {
 		assert.Equal(t, i*i, r.Square)
 		assert.Contains(t, pids, r.PID, "a job runs in one of the pool's workers")
 	}
-	assert.Equal(t, procpool.Stats{Started: 2, Jobs: 10}, p.Stats())
+	assert.Equal(t, processpool.Stats{Started: 2, Jobs: 10}, p.Stats())
 	closeAndCheck(t, p)
 }
 
@@ -247,7 +247,7 @@ func TestMapKeepsInputOrder(t *testing.T) {
 			for i := range reqs {
 				reqs[i] = job{N: i}
 			}
-			out, err := procpool.Map(t.Context(), p, reqs)
+			out, err := processpool.Map(t.Context(), p, reqs)
 			require.NoError(t, err)
 			require.Len(t, out, len(reqs))
 			pids := map[int]bool{}
@@ -256,7 +256,7 @@ func TestMapKeepsInputOrder(t *testing.T) {
 				pids[r.PID] = true
 			}
 			assert.LessOrEqual(t, len(pids), workers)
-			assert.Equal(t, procpool.Stats{Started: workers, Jobs: 100}, p.Stats(),
+			assert.Equal(t, processpool.Stats{Started: workers, Jobs: 100}, p.Stats(),
 				"no worker is started per job")
 			closeAndCheck(t, p)
 		})
@@ -266,10 +266,10 @@ func TestMapKeepsInputOrder(t *testing.T) {
 func TestMapReturnsFirstErrorWithIndex(t *testing.T) {
 	p := newPool(t, command(t), 2)
 	reqs := []job{{N: 0}, {N: 1}, {N: 2, Mode: "error"}, {N: 3}}
-	out, err := procpool.Map(t.Context(), p, reqs)
+	out, err := processpool.Map(t.Context(), p, reqs)
 	assert.Nil(t, out)
-	require.ErrorContains(t, err, "procpool: request 2: ")
-	var remote *procpool.RemoteError
+	require.ErrorContains(t, err, "processpool: request 2: ")
+	var remote *processpool.RemoteError
 	require.ErrorAs(t, err, &remote)
 	assert.Equal(t, "job 2 failed", remote.Msg)
 	closeAndCheck(t, p)
@@ -281,10 +281,10 @@ func TestMapFirstErrorCancelsTheRest(t *testing.T) {
 	// killed. Request 1 fails. Map can only return if the failure of
 	// request 1 cancels request 0 (or keeps it from starting).
 	reqs := []job{{Mode: "gate", Gate: fifo(t, "never")}, {N: 1, Mode: "error"}}
-	out, err := procpool.Map(t.Context(), p, reqs)
+	out, err := processpool.Map(t.Context(), p, reqs)
 	assert.Nil(t, out)
-	require.ErrorContains(t, err, "procpool: request 1: ")
-	var remote *procpool.RemoteError
+	require.ErrorContains(t, err, "processpool: request 1: ")
+	var remote *processpool.RemoteError
 	require.ErrorAs(t, err, &remote)
 	assert.Zero(t, p.Stats().Crashed, "a cancelled job is not a crash")
 	closeAndCheck(t, p)
@@ -297,16 +297,16 @@ func TestRemoteErrorIsNotRetried(t *testing.T) {
 	pid := r.PID
 
 	_, err = p.Do(t.Context(), job{N: 7, Mode: "error"})
-	var remote *procpool.RemoteError
+	var remote *processpool.RemoteError
 	require.ErrorAs(t, err, &remote)
 	assert.Equal(t, "job 7 failed", remote.Msg)
 	assert.Equal(t, pid, remote.PID)
-	assert.EqualError(t, err, fmt.Sprintf("procpool: worker %d: job 7 failed", pid))
+	assert.EqualError(t, err, fmt.Sprintf("processpool: worker %d: job 7 failed", pid))
 
 	r, err = p.Do(t.Context(), job{N: 3})
 	require.NoError(t, err)
 	assert.Equal(t, result{Square: 9, PID: pid}, r, "the same worker goes on")
-	assert.Equal(t, procpool.Stats{Started: 1, Jobs: 3}, p.Stats())
+	assert.Equal(t, processpool.Stats{Started: 1, Jobs: 3}, p.Stats())
 	closeAndCheck(t, p)
 }
 
@@ -314,11 +314,11 @@ func TestUnsendableValuesAreErrorsNotCrashes(t *testing.T) {
 	p := newPool(t, command(t), 1)
 	// A request gob cannot encode is not sent at all.
 	_, err := p.Do(t.Context(), job{N: 1, Extra: struct{ Y int }{1}})
-	require.ErrorContains(t, err, "procpool: cannot send the request")
+	require.ErrorContains(t, err, "processpool: cannot send the request")
 	require.ErrorContains(t, err, "type not registered for interface")
 	// A response the worker cannot encode comes back as a RemoteError.
 	_, err = p.Do(t.Context(), job{N: 2, Mode: "unsendable"})
-	var remote *procpool.RemoteError
+	var remote *processpool.RemoteError
 	require.ErrorAs(t, err, &remote)
 	assert.Contains(t, remote.Msg, "could not send its response")
 	// Both sides started a new gob stream, and the worker goes on.
@@ -328,7 +328,7 @@ func TestUnsendableValuesAreErrorsNotCrashes(t *testing.T) {
 		assert.Equal(t, n*n, r.Square)
 		assert.Equal(t, remote.PID, r.PID)
 	}
-	assert.Equal(t, procpool.Stats{Started: 1, Jobs: 4}, p.Stats())
+	assert.Equal(t, processpool.Stats{Started: 1, Jobs: 4}, p.Stats())
 	closeAndCheck(t, p)
 }
 
@@ -347,7 +347,7 @@ func TestCrashOnceIsRetriedOnFreshWorker(t *testing.T) {
 			assert.NotEqual(t, first, r.PID, "the retry runs on a fresh worker")
 			assert.FileExists(t, marker, "the first attempt did misbehave")
 			assert.NotContains(t, childPIDs(t), first, "the crashed worker is reaped")
-			assert.Equal(t, procpool.Stats{Started: 2, Crashed: 1, Retried: 1, Jobs: 2}, p.Stats())
+			assert.Equal(t, processpool.Stats{Started: 2, Crashed: 1, Retried: 1, Jobs: 2}, p.Stats())
 
 			// The replacement stays in the pool.
 			again, err := p.Do(t.Context(), job{N: 2})
@@ -397,12 +397,12 @@ func TestCrashTwiceReturnsCrashError(t *testing.T) {
 			p := newPool(t, cmd, 1)
 
 			_, err := p.Do(t.Context(), job{N: 9, Mode: tc.mode})
-			require.ErrorContains(t, err, "procpool: worker crashed twice running the job")
-			var crash *procpool.CrashError
+			require.ErrorContains(t, err, "processpool: worker crashed twice running the job")
+			var crash *processpool.CrashError
 			require.ErrorAs(t, err, &crash)
 			require.NotNil(t, crash.Previous, "the first crash is kept")
 			assert.NotEqual(t, crash.Previous.PID, crash.PID, "two different workers")
-			for _, c := range []*procpool.CrashError{crash, crash.Previous} {
+			for _, c := range []*processpool.CrashError{crash, crash.Previous} {
 				assert.Equal(t, "job", c.Op)
 				assert.Equal(t, tc.wantExit, c.ExitCode())
 				assert.Contains(t, c.Stderr, tc.wantStderr)
@@ -410,13 +410,13 @@ func TestCrashTwiceReturnsCrashError(t *testing.T) {
 			}
 			assert.Contains(t, err.Error(), tc.wantStatus)
 			assert.Contains(t, err.Error(), tc.wantStderr)
-			assert.Equal(t, procpool.Stats{Started: 2, Crashed: 2, Retried: 1}, p.Stats())
+			assert.Equal(t, processpool.Stats{Started: 2, Crashed: 2, Retried: 1}, p.Stats())
 
 			// The pool is still usable: the empty slot gets a fresh worker.
 			r, err := p.Do(t.Context(), job{N: 2})
 			require.NoError(t, err)
 			assert.Equal(t, 4, r.Square)
-			assert.Equal(t, procpool.Stats{Started: 3, Crashed: 2, Retried: 1, Jobs: 1}, p.Stats())
+			assert.Equal(t, processpool.Stats{Started: 3, Crashed: 2, Retried: 1, Jobs: 1}, p.Stats())
 			closeAndCheck(t, p)
 			// Stderr got everything, and is complete once Close returns.
 			assert.Contains(t, stderr.String(), tc.wantStderr)
@@ -438,13 +438,13 @@ func TestDoCancelKillsTheWorker(t *testing.T) {
 	got := <-done
 	wg.Wait()
 	require.ErrorIs(t, got.err, context.Canceled)
-	var crash *procpool.CrashError
+	var crash *processpool.CrashError
 	assert.False(t, errors.As(got.err, &crash), "a cancelled job is not a crash: %v", got.err)
 	assert.Len(t, childPIDs(t), 1, "the worker running the job was killed and reaped")
-	assert.Equal(t, procpool.Stats{Started: 2}, p.Stats())
+	assert.Equal(t, processpool.Stats{Started: 2}, p.Stats())
 
 	// The pool goes on; the empty slot gets a fresh worker.
-	out, err := procpool.Map(t.Context(), p, []job{{N: 1}, {N: 2}, {N: 3}})
+	out, err := processpool.Map(t.Context(), p, []job{{N: 1}, {N: 2}, {N: 3}})
 	require.NoError(t, err)
 	assert.Equal(t, 9, out[2].Square)
 	assert.Equal(t, 3, p.Stats().Started)
@@ -453,7 +453,7 @@ func TestDoCancelKillsTheWorker(t *testing.T) {
 
 func TestNewContextKillsEveryWorker(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	p, err := procpool.New[job, result](ctx, command(t), 2)
+	p, err := processpool.New[job, result](ctx, command(t), 2)
 	require.NoError(t, err)
 	defer p.Close()
 	gates := []string{fifo(t, "gate0"), fifo(t, "gate1")}
@@ -477,7 +477,7 @@ func TestNewContextKillsEveryWorker(t *testing.T) {
 
 	_, err = p.Do(t.Context(), job{N: 1})
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, procpool.Stats{Started: 2}, p.Stats())
+	assert.Equal(t, processpool.Stats{Started: 2}, p.Stats())
 	closeAndCheck(t, p)
 	assert.NoError(t, p.Close(), "Close is idempotent")
 }
@@ -490,7 +490,7 @@ func TestNewContextKillsIdleWorkers(t *testing.T) {
 	// hang until go test's -timeout.
 	cmd := command(t, lingerEnv+"="+fifo(t, "linger"))
 	cmd.Grace = time.Hour
-	p, err := procpool.New[job, result](ctx, cmd, 2)
+	p, err := processpool.New[job, result](ctx, cmd, 2)
 	require.NoError(t, err)
 	cancel()
 	closeAndCheck(t, p) // nil: they were killed on purpose
@@ -511,7 +511,7 @@ func TestCloseWaitsForRunningJob(t *testing.T) {
 	cancel()
 	for {
 		_, err := p.Do(done2, job{})
-		if errors.Is(err, procpool.ErrClosed) {
+		if errors.Is(err, processpool.ErrClosed) {
 			break
 		}
 		require.ErrorIs(t, err, context.Canceled)
@@ -530,7 +530,7 @@ func TestCloseWaitsForRunningJob(t *testing.T) {
 	require.NoError(t, <-closed)
 	wg.Wait()
 	_, err := p.Do(t.Context(), job{N: 1})
-	assert.ErrorIs(t, err, procpool.ErrClosed)
+	assert.ErrorIs(t, err, processpool.ErrClosed)
 	closeAndCheck(t, p)
 }
 
@@ -546,20 +546,20 @@ func TestCloseIsIdempotent(t *testing.T) {
 	childcheck.None(t)
 
 	_, err := p.Do(t.Context(), job{N: 1})
-	assert.ErrorIs(t, err, procpool.ErrClosed)
-	_, err = procpool.Map(t.Context(), p, []job{{N: 1}})
-	assert.ErrorIs(t, err, procpool.ErrClosed)
-	assert.Equal(t, procpool.Stats{Started: 2}, p.Stats())
+	assert.ErrorIs(t, err, processpool.ErrClosed)
+	_, err = processpool.Map(t.Context(), p, []job{{N: 1}})
+	assert.ErrorIs(t, err, processpool.ErrClosed)
+	assert.Equal(t, processpool.Stats{Started: 2}, p.Stats())
 	closeAndCheck(t, p)
 }
 
 func TestCloseKillsWorkerThatDoesNotExit(t *testing.T) {
 	cmd := command(t, lingerEnv+"="+fifo(t, "linger"))
 	cmd.Grace = 1 // as short as can be: the workers never exit by themselves
-	p, err := procpool.New[job, result](t.Context(), cmd, 2)
+	p, err := processpool.New[job, result](t.Context(), cmd, 2)
 	require.NoError(t, err)
 	err = p.Close()
-	var crash *procpool.CrashError
+	var crash *processpool.CrashError
 	require.ErrorAs(t, err, &crash)
 	assert.Equal(t, "close", crash.Op)
 	assert.Equal(t, -1, crash.ExitCode())
@@ -573,29 +573,29 @@ func TestCloseKillsWorkerThatDoesNotExit(t *testing.T) {
 func TestNewRejectsBadArguments(t *testing.T) {
 	cmd := command(t)
 	for _, workers := range []int{0, -1} {
-		_, err := procpool.New[job, result](t.Context(), cmd, workers)
-		assert.EqualError(t, err, fmt.Sprintf("procpool: workers = %d; want at least 1", workers))
+		_, err := processpool.New[job, result](t.Context(), cmd, workers)
+		assert.EqualError(t, err, fmt.Sprintf("processpool: workers = %d; want at least 1", workers))
 	}
-	_, err := procpool.New[job, result](t.Context(), procpool.Command{}, 1)
-	assert.EqualError(t, err, "procpool: Command.Path is empty")
-	_, err = procpool.Self("")
-	assert.EqualError(t, err, "procpool: Self needs a worker name")
+	_, err := processpool.New[job, result](t.Context(), processpool.Command{}, 1)
+	assert.EqualError(t, err, "processpool: Command.Path is empty")
+	_, err = processpool.Self("")
+	assert.EqualError(t, err, "processpool: Self needs a worker name")
 
 	// Types that cannot cross a process boundary.
-	_, err = procpool.New[func() int, int](t.Context(), cmd, 1)
-	assert.ErrorContains(t, err, "procpool: Req type func() int cannot be sent to a worker process; gob sends data")
+	_, err = processpool.New[func() int, int](t.Context(), cmd, 1)
+	assert.ErrorContains(t, err, "processpool: Req type func() int cannot be sent to a worker process; gob sends data")
 	type withChan struct {
 		N    int
 		Done chan struct{}
 	}
-	_, err = procpool.New[int, withChan](t.Context(), cmd, 1)
-	assert.ErrorContains(t, err, "Resp type procpool_test.withChan cannot be sent to a worker process: Done is a chan struct {}")
+	_, err = processpool.New[int, withChan](t.Context(), cmd, 1)
+	assert.ErrorContains(t, err, "Resp type processpool_test.withChan cannot be sent to a worker process: Done is a chan struct {}")
 	type withMutex struct {
 		Mu sync.Mutex
 		N  []int
 	}
-	_, err = procpool.New[withMutex, int](t.Context(), cmd, 1)
-	assert.ErrorContains(t, err, "Req type procpool_test.withMutex cannot be sent to a worker process: gob: type sync.Mutex has no exported fields")
+	_, err = processpool.New[withMutex, int](t.Context(), cmd, 1)
+	assert.ErrorContains(t, err, "Req type processpool_test.withMutex cannot be sent to a worker process: gob: type sync.Mutex has no exported fields")
 
 	childcheck.None(t)
 	goleak.VerifyNone(t)
@@ -604,23 +604,23 @@ func TestNewRejectsBadArguments(t *testing.T) {
 func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
-	unknown, err := procpool.Self("no-such-worker")
+	unknown, err := processpool.Self("no-such-worker")
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		name       string
 		ctx        context.Context
-		cmd        procpool.Command
+		cmd        processpool.Command
 		want       []string
 		wantExit   int
 		wantStderr string
 	}{{
 		name: "no such file",
-		cmd:  procpool.Command{Path: filepath.Join(t.TempDir(), "no-such-worker")},
-		want: []string{"procpool: starting worker: ", "no-such-worker: no such file or directory"},
+		cmd:  processpool.Command{Path: filepath.Join(t.TempDir(), "no-such-worker")},
+		want: []string{"processpool: starting worker: ", "no-such-worker: no such file or directory"},
 	}, {
 		name: "exits before the hello",
 		cmd:  command(t, beforeHelloEnv+"=exit"),
-		want: []string{"procpool: worker crashed (start): ", "exit status 4",
+		want: []string{"processpool: worker crashed (start): ", "exit status 4",
 			"waiting for the hello frame: EOF"},
 		wantExit: 4, wantStderr: "worker: giving up before the hello",
 	}, {
@@ -645,13 +645,13 @@ func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 			if ctx == nil {
 				ctx = t.Context()
 			}
-			p, err := procpool.New[job, result](ctx, tc.cmd, 2)
+			p, err := processpool.New[job, result](ctx, tc.cmd, 2)
 			assert.Nil(t, p)
 			require.Error(t, err)
 			for _, want := range tc.want {
 				assert.ErrorContains(t, err, want)
 			}
-			var crash *procpool.CrashError
+			var crash *processpool.CrashError
 			if tc.wantExit != 0 {
 				require.ErrorAs(t, err, &crash)
 				assert.Equal(t, "start", crash.Op)
@@ -675,14 +675,14 @@ func TestStatsAfterManyCrashes(t *testing.T) {
 	for i := range 4 {
 		reqs = append(reqs, job{N: i, Mode: "exit", Once: filepath.Join(dir, fmt.Sprint(i))})
 	}
-	out, err := procpool.Map(t.Context(), p, reqs)
+	out, err := processpool.Map(t.Context(), p, reqs)
 	require.NoError(t, err)
 	squares := make([]int, len(out))
 	for i, r := range out {
 		squares[i] = r.Square
 	}
 	assert.Equal(t, []int{0, 1, 4, 9}, squares)
-	assert.Equal(t, procpool.Stats{Started: 6, Crashed: 4, Retried: 4, Jobs: 4}, p.Stats())
+	assert.Equal(t, processpool.Stats{Started: 6, Crashed: 4, Retried: 4, Jobs: 4}, p.Stats())
 	assert.Len(t, childPIDs(t), 2, "crashed workers are reaped")
 	closeAndCheck(t, p)
 }

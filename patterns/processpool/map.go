@@ -1,4 +1,4 @@
-package procpool
+package processpool
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // not in input order) cancels the others, which kills the workers still
 // running them ([Pool.Do]'s rule; their slots get fresh workers on their
 // next job), starts no more, and Map returns that error, wrapped with the
-// index of its request ("procpool: request 3: ..."), and nil responses. If
+// index of its request ("processpool: request 3: ..."), and nil responses. If
 // ctx is done first, Map returns ctx.Err(). Map returns when every job it
 // started has ended.
 func Map[Req, Resp any](ctx context.Context, p *Pool[Req, Resp], reqs []Req) ([]Resp, error) {
@@ -29,7 +29,7 @@ func Map[Req, Resp any](ctx context.Context, p *Pool[Req, Resp], reqs []Req) ([]
 		g.Go(func() error {
 			resp, err := p.Do(gctx, req)
 			if err != nil {
-				return fmt.Errorf("procpool: request %d: %w", i, err)
+				return fmt.Errorf("processpool: request %d: %w", i, err)
 			}
 			out[i] = resp
 			return nil

@@ -1,4 +1,4 @@
-package procpool
+package processpool
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 
 // EnvWorker is the environment variable that marks a worker process; its
 // value is the worker's name. [Self] sets it.
-const EnvWorker = "WORKBOOK_PROCPOOL_WORKER"
+const EnvWorker = "WORKBOOK_PROCESSPOOL_WORKER"
 
 // IsWorker reports whether this process was started as the worker named
 // name: whether the environment variable [EnvWorker] is set to name. The
@@ -43,8 +43,8 @@ func IsWorker(name string) bool {
 //
 // A worker's main usually starts like this (see [Self]):
 //
-//	if procpool.IsWorker("square") {
-//		if err := procpool.Serve(ctx, os.Stdin, os.Stdout, square); err != nil {
+//	if processpool.IsWorker("square") {
+//		if err := processpool.Serve(ctx, os.Stdin, os.Stdout, square); err != nil {
 //			fmt.Fprintln(os.Stderr, "worker:", err)
 //			os.Exit(1)
 //		}
@@ -54,7 +54,7 @@ func Serve[Req, Resp any](ctx context.Context, r io.Reader, w io.Writer,
 	fn func(context.Context, Req) (Resp, error)) error {
 	fw := newFrameWriter(w)
 	if err := fw.write(hello{PID: os.Getpid()}); err != nil {
-		return fmt.Errorf("procpool: sending hello: %w", err)
+		return fmt.Errorf("processpool: sending hello: %w", err)
 	}
 	fr := newFrameReader(bufio.NewReader(r))
 	for {
@@ -66,7 +66,7 @@ func Serve[Req, Resp any](ctx context.Context, r io.Reader, w io.Writer,
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
-			return fmt.Errorf("procpool: reading a request: %w", err)
+			return fmt.Errorf("processpool: reading a request: %w", err)
 		}
 		resp := response[Resp]{ID: req.ID}
 		v, err := fn(ctx, req.Req)
@@ -84,10 +84,10 @@ func Serve[Req, Resp any](ctx context.Context, r io.Reader, w io.Writer,
 			// fw has started a new gob stream; this frame tells the
 			// parent to do the same.
 			err = fw.write(response[Resp]{ID: req.ID,
-				Err: "procpool: the worker could not send its response: " + eerr.Error()})
+				Err: "processpool: the worker could not send its response: " + eerr.Error()})
 		}
 		if err != nil {
-			return fmt.Errorf("procpool: sending the response to request %d: %w", req.ID, err)
+			return fmt.Errorf("processpool: sending the response to request %d: %w", req.ID, err)
 		}
 	}
 }
@@ -130,11 +130,11 @@ func (c Command) grace() time.Duration {
 // test binary, so a TestMain can be the worker's main.
 func Self(name string, args ...string) (Command, error) {
 	if name == "" {
-		return Command{}, errors.New("procpool: Self needs a worker name")
+		return Command{}, errors.New("processpool: Self needs a worker name")
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return Command{}, fmt.Errorf("procpool: finding this executable: %w", err)
+		return Command{}, fmt.Errorf("processpool: finding this executable: %w", err)
 	}
 	return Command{Path: exe, Args: args, Env: []string{EnvWorker + "=" + name}}, nil
 }

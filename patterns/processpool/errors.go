@@ -1,4 +1,4 @@
-package procpool
+package processpool
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 
 // ErrClosed is returned by [Pool.Do] and [Map] after [Pool.Close] has been
 // called.
-var ErrClosed = errors.New("procpool: pool is closed")
+var ErrClosed = errors.New("processpool: pool is closed")
 
 // A RemoteError is an error that the worker's function returned. Only its
 // message crosses the process boundary, so errors.Is cannot match the
@@ -24,7 +24,7 @@ type RemoteError struct {
 }
 
 func (e *RemoteError) Error() string {
-	return fmt.Sprintf("procpool: worker %d: %s", e.PID, e.Msg)
+	return fmt.Sprintf("processpool: worker %d: %s", e.PID, e.Msg)
 }
 
 // A CrashError says a worker process died, or broke the protocol, while
@@ -54,10 +54,10 @@ type CrashError struct {
 func (e *CrashError) Error() string {
 	var b strings.Builder
 	if e.Previous != nil {
-		fmt.Fprintf(&b, "procpool: worker crashed twice running the job (pid %d, then pid %d); the second time: ",
+		fmt.Fprintf(&b, "processpool: worker crashed twice running the job (pid %d, then pid %d); the second time: ",
 			e.Previous.PID, e.PID)
 	} else {
-		fmt.Fprintf(&b, "procpool: worker crashed (%s): ", e.Op)
+		fmt.Fprintf(&b, "processpool: worker crashed (%s): ", e.Op)
 	}
 	status := "exit status unknown"
 	if e.State != nil {

@@ -1,4 +1,4 @@
-package procpool
+package processpool
 
 import (
 	"bufio"
@@ -120,10 +120,10 @@ func (w *worker) crash(op string, cause error) *CrashError {
 // exported fields, such as sync.Mutex.
 func New[Req, Resp any](ctx context.Context, cmd Command, workers int) (*Pool[Req, Resp], error) {
 	if workers < 1 {
-		return nil, fmt.Errorf("procpool: workers = %d; want at least 1", workers)
+		return nil, fmt.Errorf("processpool: workers = %d; want at least 1", workers)
 	}
 	if cmd.Path == "" {
-		return nil, errors.New("procpool: Command.Path is empty")
+		return nil, errors.New("processpool: Command.Path is empty")
 	}
 	if err := checkSendable[request[Req]]("Req"); err != nil {
 		return nil, err
@@ -169,13 +169,13 @@ func (p *Pool[Req, Resp]) start(ctx context.Context) (*worker, error) {
 	cmd.WaitDelay = p.cmd.grace()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, fmt.Errorf("procpool: %w", err)
+		return nil, fmt.Errorf("processpool: %w", err)
 	}
 	// We make the stdout pipe ourselves, rather than with StdoutPipe,
 	// so that the reaper's cmd.Wait never closes it under a reader.
 	stdoutR, stdoutW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("procpool: %w", err)
+		return nil, fmt.Errorf("processpool: %w", err)
 	}
 	cmd.Stdout = stdoutW
 	stderr := &tail{out: p.cmd.Stderr}
@@ -183,7 +183,7 @@ func (p *Pool[Req, Resp]) start(ctx context.Context) (*worker, error) {
 	if err := cmd.Start(); err != nil {
 		stdoutR.Close()
 		stdoutW.Close()
-		return nil, fmt.Errorf("procpool: starting worker: %w", err)
+		return nil, fmt.Errorf("processpool: starting worker: %w", err)
 	}
 	// The child has its copy of the write end. Ours must go, or reads
 	// would never see the end of the stream when the child dies.
@@ -245,7 +245,7 @@ func (r *stdoutReader) Read(b []byte) (int, error) {
 var errStdoutHeld = errors.New("the worker exited, but a process it started holds its stdout open")
 
 func (p *Pool[Req, Resp]) ctxErr() error {
-	return fmt.Errorf("procpool: the pool's context is done: %w", context.Cause(p.ctx))
+	return fmt.Errorf("processpool: the pool's context is done: %w", context.Cause(p.ctx))
 }
 
 func (p *Pool[Req, Resp]) count(f func(*Stats)) {
@@ -371,7 +371,7 @@ func (p *Pool[Req, Resp]) run(ctx context.Context, w *worker, req Req) (_ Resp, 
 	var eerr *encodeError
 	switch {
 	case errors.As(err, &eerr): // nothing was sent; the worker is idle
-		return zero, true, fmt.Errorf("procpool: cannot send the request: %w", err)
+		return zero, true, fmt.Errorf("processpool: cannot send the request: %w", err)
 	case err != nil: // a crash, or the pool's ctx killed it
 		crash := w.crash("job", err)
 		if p.ctx.Err() != nil {
@@ -488,7 +488,7 @@ func checkSendable[F any](what string) error {
 			if path != "" {
 				where = ": " + path[1:] + " is a " + t.String()
 			}
-			return fmt.Errorf("procpool: %s type %v cannot be sent to a worker process%s; "+
+			return fmt.Errorf("processpool: %s type %v cannot be sent to a worker process%s; "+
 				"gob sends data, not funcs or channels (as pickle cannot send a lambda)",
 				what, root.Type, where)
 		case reflect.Pointer, reflect.Slice, reflect.Array:
@@ -514,7 +514,7 @@ func checkSendable[F any](what string) error {
 	}
 	var zero F
 	if err := gob.NewEncoder(io.Discard).Encode(zero); err != nil {
-		return fmt.Errorf("procpool: %s type %v cannot be sent to a worker process: %w", what, root.Type, err)
+		return fmt.Errorf("processpool: %s type %v cannot be sent to a worker process: %w", what, root.Type, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package procpool_test
+package processpool_test
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 )
 
 // square is what the worker named "square" runs: in this package's tests,
-// TestMain calls procpool.Serve with it when this test binary is started
+// TestMain calls processpool.Serve with it when this test binary is started
 // as that worker. A negative n is an error; 13 crashes the worker.
 func square(_ context.Context, n int) (int, error) {
 	switch {
@@ -27,19 +27,19 @@ func square(_ context.Context, n int) (int, error) {
 // "square") and square five numbers on them.
 func Example() {
 	ctx := context.Background()
-	cmd, err := procpool.Self("square")
+	cmd, err := processpool.Self("square")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	pool, err := procpool.New[int, int](ctx, cmd, 2)
+	pool, err := processpool.New[int, int](ctx, cmd, 2)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer pool.Close()
 
-	squares, err := procpool.Map(ctx, pool, []int{1, 2, 3, 4, 5})
+	squares, err := processpool.Map(ctx, pool, []int{1, 2, 3, 4, 5})
 	fmt.Println(squares, err)
 	// Output:
 	// [1 4 9 16 25] <nil>
@@ -49,12 +49,12 @@ func Example() {
 // worker goes on; a crash replaces the worker and retries the job once.
 func ExamplePool_Do() {
 	ctx := context.Background()
-	cmd, err := procpool.Self("square")
+	cmd, err := processpool.Self("square")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	pool, err := procpool.New[int, int](ctx, cmd, 1)
+	pool, err := processpool.New[int, int](ctx, cmd, 1)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -62,13 +62,13 @@ func ExamplePool_Do() {
 	defer pool.Close()
 
 	_, err = pool.Do(ctx, -1)
-	var remote *procpool.RemoteError
+	var remote *processpool.RemoteError
 	if errors.As(err, &remote) {
 		fmt.Println("remote error:", remote.Msg)
 	}
 
 	_, err = pool.Do(ctx, 13) // panics in every worker that tries it
-	var crash *procpool.CrashError
+	var crash *processpool.CrashError
 	if errors.As(err, &crash) {
 		fmt.Println("crashed twice:", crash.Previous != nil,
 			"exit code:", crash.ExitCode(),
@@ -89,12 +89,12 @@ func ExamplePool_Do() {
 // function on stdin and stdout until the pool closes stdin. (Not run: this
 // package's TestMain does the same for the worker named "square".)
 func ExampleServe() {
-	if procpool.IsWorker("square") {
-		if err := procpool.Serve(context.Background(), os.Stdin, os.Stdout, square); err != nil {
+	if processpool.IsWorker("square") {
+		if err := processpool.Serve(context.Background(), os.Stdin, os.Stdout, square); err != nil {
 			fmt.Fprintln(os.Stderr, "worker:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)
 	}
-	// ... the parent's main goes on here, and calls procpool.Self("square").
+	// ... the parent's main goes on here, and calls processpool.Self("square").
 }

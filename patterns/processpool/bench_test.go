@@ -1,4 +1,4 @@
-package procpool_test
+package processpool_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/concurrency-workbook/workbook/patterns/procpool"
+	"github.com/concurrency-workbook/workbook/patterns/processpool"
 )
 
 // batch is how many jobs each iteration of the Do and goroutine-pool
@@ -26,11 +26,11 @@ func BenchmarkDo(b *testing.B) {
 	ctx := context.Background()
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			cmd, err := procpool.Self(squareWorker)
+			cmd, err := processpool.Self(squareWorker)
 			if err != nil {
 				b.Fatal(err)
 			}
-			p, err := procpool.New[int, int](ctx, cmd, workers)
+			p, err := processpool.New[int, int](ctx, cmd, workers)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -127,13 +127,13 @@ func BenchmarkGoroutinePool(b *testing.B) {
 // hello) and Close (end of input, exit, reap).
 func BenchmarkSpawn(b *testing.B) {
 	ctx := context.Background()
-	cmd, err := procpool.Self(squareWorker)
+	cmd, err := processpool.Self(squareWorker)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := procpool.New[int, int](ctx, cmd, 1)
+		p, err := processpool.New[int, int](ctx, cmd, 1)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package procpool_test
+package processpool_test
 
 import (
 	"syscall"
