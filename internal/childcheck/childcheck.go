@@ -18,16 +18,15 @@
 package childcheck
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/concurrency-workbook/workbook/internal/proc"
 	"go.uber.org/goleak"
 )
 
@@ -54,48 +53,19 @@ func (p Proc) String() string {
 // Children returns the processes whose parent is the current process, in
 // increasing PID order.
 func Children() ([]Proc, error) {
-	dirs, err := os.ReadDir("/proc")
+	all, err := proc.All()
 	if err != nil {
 		return nil, ErrUnsupported
 	}
 	self := os.Getpid()
 	var kids []Proc
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue // not a process directory
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
-		if err != nil {
-			continue // the process ended while we looked
-		}
-		p, ppid, ok := parseStat(stat)
-		if ok && ppid == self {
-			p.PID = pid
-			kids = append(kids, p)
+	for _, p := range all {
+		if p.PPID == self {
+			kids = append(kids, Proc{PID: p.PID, State: p.State, Name: p.Name})
 		}
 	}
+	slices.SortFunc(kids, func(a, b Proc) int { return a.PID - b.PID })
 	return kids, nil
-}
-
-// parseStat reads the name, state and parent PID from the contents of
-// /proc/PID/stat: "PID (NAME) STATE PPID ...". NAME may itself contain
-// spaces and parentheses, so we split at the last ')'.
-func parseStat(stat []byte) (p Proc, ppid int, ok bool) {
-	open := bytes.IndexByte(stat, '(')
-	end := bytes.LastIndexByte(stat, ')')
-	if open < 0 || end < open {
-		return Proc{}, 0, false
-	}
-	fields := strings.Fields(string(stat[end+1:]))
-	if len(fields) < 2 || len(fields[0]) != 1 {
-		return Proc{}, 0, false
-	}
-	ppid, err := strconv.Atoi(fields[1])
-	if err != nil {
-		return Proc{}, 0, false
-	}
-	return Proc{State: fields[0][0], Name: string(stat[open+1 : end])}, ppid, true
 }
 
 // None fails t, listing them, if the current process has any child process,

@@ -105,31 +105,6 @@ func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
 
-func TestParseStat(t *testing.T) {
-	for _, tc := range []struct {
-		stat       string
-		name       string
-		state      byte
-		ppid       int
-		wantParsed bool
-	}{
-		{"123 (sleep) S 99 123 99 0", "sleep", 'S', 99, true},
-		{"124 (a (weird) name) Z 7 1 1", "a (weird) name", 'Z', 7, true},
-		{"125 (x) ) R 8 0", "x) ", 'R', 8, true},
-		{"garbage", "", 0, 0, false},
-		{"1 (x) RR 2", "", 0, 0, false},
-		{"1 (x) R notanumber", "", 0, 0, false},
-	} {
-		p, ppid, ok := parseStat([]byte(tc.stat))
-		require.Equal(t, tc.wantParsed, ok, tc.stat)
-		if ok {
-			assert.Equal(t, tc.name, p.Name, tc.stat)
-			assert.Equal(t, tc.state, p.State, tc.stat)
-			assert.Equal(t, tc.ppid, ppid, tc.stat)
-		}
-	}
-}
-
 // TestVerify checks what VerifyTestMain does after the tests have run: it
 // passes a clean binary, and fails one that leaves a goroutine or a child,
 // saying which.
