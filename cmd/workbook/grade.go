@@ -26,10 +26,10 @@ type grader struct {
 	stubs fs.FS     // the original stubs, <exercise>/<file>.go
 	notes io.Writer // where the note about the race detector goes
 
-	raceOnce sync.Once
-	race     bool // the race detector is available; set by raceOnce
+	raceOnce sync.Once // asks go env, once
 
-	mu    sync.Mutex // guards prog and noted
+	mu    sync.Mutex // guards race, prog and noted
+	race  bool       // the race detector is available, as far as we know
 	prog  *progressFile
 	noted bool // the race detector note has been printed
 }
@@ -130,8 +130,10 @@ func (gr *grader) test(ctx context.Context, name string, o gradeOpts) (grade, er
 	r, err := exercise.Test(ctx, gr.root, dir, opt)
 	if err == nil && race && !r.Passed && raceUnavailable(r) {
 		// go env said yes, and the go command said no: believe the latter.
-		gr.raceOnce.Do(func() {})
+		gr.raceAvailable(ctx) // so that it does not run again and overwrite us
+		gr.mu.Lock()
 		gr.race, race = false, false
+		gr.mu.Unlock()
 		gr.noteNoRace()
 		opt.Race = false
 		r, err = exercise.Test(ctx, gr.root, dir, opt)
@@ -215,8 +217,12 @@ func (gr *grader) raceAvailable(ctx context.Context) bool {
 		cmd := exec.CommandContext(ctx, "go", "env", "CGO_ENABLED")
 		cmd.Dir = gr.root
 		out, err := cmd.Output()
+		gr.mu.Lock()
+		defer gr.mu.Unlock()
 		gr.race = err != nil || strings.TrimSpace(string(out)) == "1" // if go env fails, go test will say why
 	})
+	gr.mu.Lock()
+	defer gr.mu.Unlock()
 	return gr.race
 }
 

@@ -216,7 +216,9 @@ func Test(ctx context.Context, root, dir string, opt Options) (Result, error) {
 	// inside a hangcheck bound) would otherwise show no goroutine of the
 	// student's code.
 	cmd.Env = append(cmd.Environ(), "GORACE=atexit_sleep_ms=0", "GOTRACEBACK=all")
-	cmd.Stdout = &eventWriter{events: events}
+	stop := make(chan struct{}) // closed when we stop reading events
+	defer close(stop)
+	cmd.Stdout = &eventWriter{events: events, stop: stop}
 	cmd.Stderr = &stderr
 	ownGroup(cmd) // so that a stop or a kill reaches the test binary and its children
 	// A child the tests started may keep our pipe open after the test
@@ -325,9 +327,12 @@ type event struct {
 }
 
 // An eventWriter decodes go test -json output line by line and sends each
-// event on events. Writes block until the event is received.
+// event on events. Writes block until the event is received, or until
+// stop is closed: Wait may give up on a pipe that a grandchild keeps open
+// (WaitDelay) while a Write is still sending.
 type eventWriter struct {
 	events  chan<- event
+	stop    <-chan struct{}
 	partial []byte // an incomplete last line
 }
 
@@ -338,7 +343,11 @@ func (w *eventWriter) Write(p []byte) (int, error) {
 		if i < 0 {
 			return len(p), nil
 		}
-		w.events <- decode(w.partial[:i])
+		select {
+		case w.events <- decode(w.partial[:i]): // Test's loop took it
+		case <-w.stop: // nobody reads any more: drop the rest
+			return len(p), nil
+		}
 		w.partial = w.partial[i+1:]
 	}
 }
