@@ -47,8 +47,8 @@ func main() {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
@@ -93,15 +93,13 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 // I/O, and waits for all of them: asyncio.gather over cfg.tasks
 // coroutines. It prints how many goroutines and how much memory they took.
 func gather(ctx context.Context, logger *log.Logger, cfg config) error {
-	// We start the tasks in an errgroup: g.Go runs each in its own
-	// goroutine, g.Wait waits for all of them and returns the first error,
-	// and the first error cancels gctx for the others. That is
-	// asyncio.gather, or a TaskGroup. Each task calls sleep, our
-	// simulated I/O: an ordinary blocking function, where asyncio would
-	// need an async def, awaited by async defs all the way up to
-	// asyncio.run. Each task first waits at a start line, a channel we
-	// close once all of them exist, so that we can count them and their
-	// memory before any has finished.
+	// We start the tasks in an errgroup, asyncio.gather or a TaskGroup:
+	// g.Wait waits for all of them and returns the first error, which
+	// cancels gctx for the others. Each task calls sleep, our simulated
+	// I/O: an ordinary blocking function, where asyncio would need async
+	// defs all the way up to asyncio.run. Each task first waits at a start
+	// line, a channel we close once all of them exist, so that we can
+	// count them and their memory before any has finished.
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	goroutinesBefore := runtime.NumGoroutine()
@@ -114,11 +112,10 @@ func gather(ctx context.Context, logger *log.Logger, cfg config) error {
 		})
 	}
 
-	// We print how many more goroutines there are than before, and how
-	// much more memory is in use (stacks and heap). Note that the memory
-	// figure varies from run to run: the runtime reuses the stacks and
-	// heap of goroutines that have ended, and sizes new stacks by the
-	// average it has seen.
+	// We print how many more goroutines and how much more memory (stacks
+	// and heap) are in use than before. Note that the memory figure varies
+	// from run to run: the runtime reuses the stacks and heap of ended
+	// goroutines, and sizes new stacks by the average it has seen.
 	goroutines := runtime.NumGoroutine() - goroutinesBefore
 	runtime.ReadMemStats(&after)
 	used := max(0, int64(after.StackInuse+after.HeapInuse)-
@@ -220,10 +217,8 @@ func channelGenerator(ctx context.Context, logger *log.Logger) error {
 	logger.Printf("channel generator: %s, then break", strings.Join(got, " "))
 
 	// Note that the break ended our loop, not the goroutine: it is blocked
-	// sending the next number, and nobody will ever receive it. Left like
-	// that it would be a leak, blocked until the program ends (a test
-	// under synctest would panic: "blocked goroutines remain"). So we
-	// cancel its context, and receive until it closes the channel: that
+	// sending the next number, which nobody will ever receive, a leak. So
+	// we cancel its context, and receive until it closes the channel: that
 	// is our join point.
 	logger.Print("channel generator: its goroutine is still blocked on a send")
 	cancel()
@@ -239,9 +234,8 @@ func channelGenerator(ctx context.Context, logger *log.Logger) error {
 // breaks out of the loop.
 func iterator(logger *log.Logger) {
 	// We range over the iterator like over a slice. The loop body runs in
-	// our goroutine, called by fibonacci through yield; the break makes
-	// yield return false, and fibonacci returns. Nothing is left to
-	// cancel or join.
+	// our goroutine, called through yield, so after the break nothing is
+	// left to cancel or join.
 	var got []string
 	for n := range fibonacci() {
 		got = append(got, strconv.Itoa(n))

@@ -38,9 +38,8 @@ func main() {
 
 // run counts with the three strategies, then shows CompareAndSwap,
 // atomic.Bool, atomic.Pointer, and two counters laid out with and without
-// padding against false sharing. It returns
-// ctx.Err() if ctx is done between two parts. Every goroutine it starts has
-// returned when it returns.
+// padding against false sharing. It returns ctx.Err() if ctx is done
+// between two parts. Every goroutine it starts has returned when it returns.
 func run(ctx context.Context, w io.Writer, args []string) error {
 	opts, err := parseFlags(w, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -53,16 +52,14 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fmt.Fprintf(w, "%d goroutines add 1 to a shared total, %d times each:"+
 		" want %d\n\n", g, n, g*n)
 
-	// We count as the mutex lesson did, with a lock per increment, then
-	// with an atomic.Int64 that every goroutine Adds 1 to, then with local
-	// sums that each goroutine adds to the shared total once, with a
-	// single atomic Add. All three are exact and race-free. The atomic Add
-	// needs no lock object: the hardware does the load, add and store as
-	// one indivisible operation (on amd64, the single instruction LOCK
-	// XADD), so no other core can store in between. Note that it is
-	// still a shared write per increment: every core must own the cache
-	// line that holds the total, in turn. Local sums touch it once per
-	// goroutine, which is why they win; bench_test.go measures by how much.
+	// We count with a lock per increment, as the mutex lesson did, then
+	// with an atomic Add per increment, then with local sums added once
+	// each. All three are exact. The atomic Add needs no lock: the hardware
+	// loads, adds and stores as one indivisible operation (LOCK XADD on
+	// amd64). Note that it is still a shared write per increment: each
+	// core in turn must own the cache line that holds the total. Local
+	// sums touch it once per goroutine, which is why they win
+	// (bench_test.go measures by how much).
 	strategies := []struct {
 		label string
 		count func(goroutines, n int) int
@@ -78,11 +75,9 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		}
 	}
 
-	// An atomic Add is one read-modify-write; most updates are not an add.
-	// We keep a running maximum: each goroutine offers its values, and a
-	// value replaces the maximum only if it is larger. There is no atomic
-	// Max, so we build one from Load and CompareAndSwap, in a loop that
-	// retries when another goroutine changed the maximum first.
+	// Most updates are not an add. We keep a running maximum, and there is
+	// no atomic Max: we build one from Load and CompareAndSwap, in a loop
+	// that retries when another goroutine changed the maximum first.
 	fmt.Fprintf(w, "\nCompareAndSwap: %d goroutines offer 0 to %d"+
 		" to a running maximum\n", g, g*n-1)
 	fmt.Fprintf(w, "  maximum  %d\n", runningMax(g, n))
@@ -97,12 +92,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		" CompareAndSwap(false, true) once\n", g)
 	fmt.Fprintf(w, "  winners  %d\n", elect(g))
 
-	// An atomic.Pointer publishes a whole value at once. A writer builds
-	// each new config in full, then stores a pointer to it; readers load
-	// the pointer and see one complete config, old or new, never a mix.
-	// Note that we start a fixed few readers, whatever -goroutines says:
-	// they load in a loop that never waits, and the writer needs its
-	// share of the cores to finish.
+	// An atomic.Pointer publishes a whole value at once: readers see one
+	// complete config, old or new, never a mix. Note that we start a fixed
+	// few readers, whatever -goroutines says: they load in a loop that
+	// never waits, and the writer needs its share of the cores to finish.
 	fmt.Fprintf(w, "\natomic.Pointer: 1 writer stores configs 1 to %d"+
 		" while %d readers load them\n", versions, readers)
 	r := swapConfigs(readers, versions)
@@ -114,13 +107,11 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// Last, two goroutines each add 1 to a counter of their own, n times:
-	// nothing is shared, so nothing is lost. Where the two counters sit in
-	// memory still matters. Side by side in one struct, they share a cache
-	// line, and the two cores pass that line back and forth as if the
-	// counter were shared: false sharing. Padded, each counter has a line
-	// to itself. We print the totals and the layout; BenchmarkFalseSharing
-	// times both.
+	// Last, two goroutines each add 1 to a counter of their own: nothing
+	// is shared, so nothing is lost. Yet side by side in one struct the
+	// counters share a cache line, and the two cores pass it back and forth
+	// as if the counter were shared: false sharing. Padded, each counter
+	// has a line to itself. BenchmarkFalseSharing times both.
 	fmt.Fprintf(w, "\nfalse sharing: 2 goroutines each add 1 to a counter"+
 		" of their own, %d times\n", n)
 	side := new(pair)
@@ -217,13 +208,11 @@ type maximum struct {
 
 // offer makes v the maximum if it is larger than the current one.
 func (m *maximum) offer(v int64) {
-	// We load the maximum and, if v is larger, swap v in, but only if the
-	// maximum is still the value we loaded. If another goroutine stored a
-	// new maximum in between, CompareAndSwap fails and changes nothing,
-	// and we go round again with the new value. Note that a Load followed
-	// by a Store would not do: a goroutine that loaded 5 could store 7
-	// over the 9 that another stored meanwhile, and the 9 would be lost,
-	// with no data race for -race to report.
+	// We swap v in only if the maximum is still the value we loaded: if
+	// another goroutine stored a new one in between, CompareAndSwap fails,
+	// changes nothing, and we go round again. Note that a Load followed by
+	// a Store would not do: a goroutine that loaded 5 could store 7 over
+	// the 9 another stored meanwhile, with no data race for -race to report.
 	for {
 		cur := m.v.Load()
 		if v <= cur {
@@ -325,10 +314,9 @@ func swapConfigs(readers, last int) pointerReport {
 
 	// The writer builds each config in full before it stores the pointer,
 	// and never changes a config once stored. The Store synchronizes
-	// before any Load that returns that pointer (see the memory model,
-	// https://go.dev/ref/mem), so a reader that loads it also sees every
-	// field the writer set before the Store. Note that updating the fields
-	// of one shared config in place, even with each field an atomic,
+	// before any Load that returns that pointer (https://go.dev/ref/mem),
+	// so the reader also sees every field set before the Store. Note that
+	// updating one shared config's fields in place, even each an atomic,
 	// would let a reader see version 5 with the limit of version 4.
 	wg.Go(func() {
 		for v := 2; v <= last; v++ {
@@ -338,8 +326,7 @@ func swapConfigs(readers, last int) pointerReport {
 
 	// Each pass of a reader's loop stands for one request: it loads the
 	// current config once and uses that one config throughout. A reader
-	// stops when it sees the last version, which the writer always
-	// stores, last.
+	// stops when it sees the last version, which the writer stores last.
 	for range readers {
 		wg.Go(func() {
 			seen := 0

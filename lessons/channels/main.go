@@ -95,11 +95,11 @@ func unbuffered(ctx context.Context, logger *log.Logger, cfg config) error {
 func handOff(ctx context.Context, ch chan string, wait time.Duration) (
 	handoff, error) {
 	// Two plain variables, with no lock: the sender writes note before
-	// its send, the receiver writes reply before its receive. The memory
-	// model (https://go.dev/ref/mem) makes both safe to read afterwards:
-	// a send is synchronized before the receive that takes its value
-	// completes, and on an unbuffered channel the receive is also
-	// synchronized before the send completes. The handoff is a meeting.
+	// its send, the receiver writes reply before its receive, and both are
+	// safe to read afterwards. A send synchronizes before the receive that
+	// takes its value completes, and on an unbuffered channel the receive
+	// also synchronizes before the send completes: the handoff is a
+	// meeting (docs/concepts.md, "The memory model in one page").
 	var note, reply string
 	var h handoff
 
@@ -404,8 +404,8 @@ func catch(f func()) (result string) {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

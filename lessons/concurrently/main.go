@@ -101,12 +101,10 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 		return err
 	}
 	unit := cfg.unit
-	// We print durations to a tenth of a unit, so a real run prints 2.5s,
-	// not 2.500312s. The chart rounds its times the same way.
+	// We print durations, and the chart rounds them, to a tenth of a unit,
+	// so a real run prints 2.5s, not 2.500312s. The chart (-timeline,
+	// -trace; obs is nil without them) has a row for each call.
 	res := max(unit/10, 100*time.Millisecond)
-
-	// We record each call as a span on a row named after it, for
-	// -timeline and -trace; without them obs is nil and records nothing.
 	cfg.show.Round = res
 	ctx, obs, err := cfg.show.Start(ctx, "concurrently")
 	if err != nil {
@@ -258,11 +256,11 @@ func byHand(ctx context.Context, calls map[string]call) (map[string]any,
 			results[name] = v
 		})
 	}
-	// wg.Wait returns once every goroutine has returned, and their writes
-	// are then visible to us. The errors came in finishing order; we sort
-	// them so that the message does not vary. Note what this version
-	// lacks and Run has: a panic in a call is not recovered (it ends the
-	// program), and nothing can cancel the other calls early.
+	// After wg.Wait every goroutine's writes are visible to us. The errors
+	// came in finishing order; we sort them so that the message does not
+	// vary. Note what this version lacks and Run has: a panic in a call is
+	// not recovered (it ends the program), and nothing can cancel the
+	// other calls early.
 	wg.Wait()
 	slices.SortFunc(errs, func(a, b error) int {
 		return strings.Compare(a.Error(), b.Error())
@@ -275,8 +273,8 @@ func byHand(ctx context.Context, calls map[string]call) (map[string]any,
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

@@ -75,13 +75,11 @@ func (b *buffer) put(who, v string) bool {
 
 // putLocked is put for a caller that holds b.mu.
 func (b *buffer) putLocked(who, v string) bool {
-	// We wait in a for loop, never an if. Wait returns when someone woke
-	// us, not when there is room: between the wake-up and Wait taking the
-	// lock back, another producer may have filled the slot (the stolen
-	// wake-up that replayStolenWakeUp shows for a consumer). So we check
-	// again, holding the lock. Note that the loop also stops when the
-	// buffer is closed: a producer woken by close must not go back to
-	// sleep.
+	// We wait in a for loop, never an if: Wait returns when someone woke
+	// us, not when there is room, and another producer may have filled the
+	// slot before Wait took the lock back (the stolen wake-up that
+	// replayStolenWakeUp shows). Note that the loop also stops when the
+	// buffer is closed: a producer woken by close must not sleep again.
 	for again := false; b.n == len(b.ring) && !b.closed; again = true {
 		b.wait(b.notFull, who, "full", again)
 	}

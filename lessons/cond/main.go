@@ -48,15 +48,11 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger, so lines never interleave
-	// (see the goroutines lesson).
 	logger := log.New(w, "", 0)
 
-	// First the buffer at work. At the start the buffer is empty and the
-	// consumers wait for items. The producers make items faster than the
-	// consumers use them, so the buffer fills up and producers wait for
-	// room. When they are done, main closes the buffer, and the consumers
-	// stop once they have taken what is left.
+	// First the buffer at work. The consumers wait for items; the
+	// producers make them faster than the consumers use them, so the
+	// buffer fills up and producers wait for room.
 	logger.Printf("a buffer of size %d on sync.Cond", cfg.size)
 	logger.Printf("%d producers, %d items each, %v to make one;"+
 		" %d consumers, %v to use one", cfg.producers, cfg.items,
@@ -122,12 +118,11 @@ func onCond(ctx context.Context, cfg config, logger *log.Logger) (
 		b.log, b.start = logger, start
 	}
 
-	// Cond.Wait cannot be interrupted: it is not a channel operation, so
-	// it cannot be a case in a select with ctx.Done(). To let Ctrl-C end
-	// the waits, we close the buffer when ctx is done: context.AfterFunc
-	// runs close in a goroutine of its own at that moment, and close's
-	// Broadcast wakes everyone. When we are done, stop unregisters it; if
-	// stop reports that it had already started, we wait for it to finish,
+	// Note that Cond.Wait is not a channel operation: it cannot be a case
+	// in a select with ctx.Done(). To let Ctrl-C end the waits,
+	// context.AfterFunc closes the buffer, in a goroutine of its own, when
+	// ctx is done, and close's Broadcast wakes everyone. When we are done,
+	// stop unregisters it; if it had already started, we wait for it,
 	// because stop does not, and it logs to our logger.
 	ctrlC := make(chan struct{}) // closed when the AfterFunc has closed b
 	stop := context.AfterFunc(ctx, func() {
@@ -380,8 +375,8 @@ func stagger(cfg config, i int) time.Duration {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

@@ -53,8 +53,6 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// Goroutines print through one Logger, which writes each line in a
-	// single call: lines from two goroutines never run together.
 	logger := log.New(w, "", 0)
 
 	// With -hang we run one deadlock for real, and hang. Note that ctx
@@ -65,10 +63,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// Otherwise we force each deadlock, detect it with a TryLock that
-	// gives up after -timeout, and show the code that cannot deadlock:
-	// first a goroutine that locks a mutex it holds, then two goroutines
-	// that lock two mutexes in opposite orders, then the same two with
-	// the locks in one order. Between parts, we stop if ctx is done.
+	// gives up after -timeout, and end with the lock order that cannot
+	// deadlock.
 	relock(ctx, logger, cfg.timeout)
 	if err := ctx.Err(); err != nil {
 		return err
@@ -144,20 +140,18 @@ func (a *account) value() int {
 func relock(ctx context.Context, logger *log.Logger, timeout time.Duration) {
 	logger.Println("1. Re-locking: a sync.Mutex is not re-entrant")
 
-	// We deposit three amounts as one step. depositAll holds the lock and
-	// adds with depositLocked, the helper whose doc comment says "a.mu
-	// must be held". The exported-style method locks; the xxxLocked
-	// helper assumes the lock. Nothing locks twice.
+	// We deposit three amounts as one step, with the idiom that replaces
+	// a re-entrant lock: the method locks, and the xxxLocked helper it
+	// calls assumes the lock is held. Nothing locks twice.
 	a := &account{id: 1}
 	a.depositAll(10, 20, 30)
 	logger.Printf("  depositAll(10, 20, 30) locks once, adds with"+
 		" depositLocked: balance %d", a.value())
 
 	// Had depositAll called deposit, deposit's Lock would wait for the lock
-	// its own goroutine holds. We do what that Lock would do, but with
-	// tryLockFor, which gives up after timeout. Note that a sync.Mutex
-	// has no owner: it cannot tell "held by me" from "held by someone
-	// else", so it cannot let us in.
+	// its own goroutine holds. We ask as that Lock would, but with
+	// tryLockFor, which gives up. Note that a sync.Mutex has no owner: it
+	// cannot tell "held by me" from "held by someone else".
 	a.mu.Lock()
 	logger.Println("  holding the lock, we ask for it again," +
 		" as deposit inside depositAll would:")

@@ -46,8 +46,6 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger, so lines never interleave
-	// (see the goroutines lesson).
 	logger := log.New(w, "", 0)
 	demos := []func(context.Context, *log.Logger, config) error{
 		startGate, resettable, barrierRounds, stopEvent,
@@ -75,8 +73,8 @@ func startGate(ctx context.Context, logger *log.Logger, cfg config) error {
 	gate := make(chan struct{})
 
 	// Closing a channel that is already closed panics. When more than one
-	// goroutine may open the gate, we wrap the close in sync.OnceFunc: the
-	// first call closes the channel, and every later call does nothing.
+	// goroutine may open the gate, we wrap the close in sync.OnceFunc, and
+	// every call after the first does nothing.
 	open := sync.OnceFunc(func() { close(gate) })
 
 	begin := time.Now()
@@ -245,12 +243,10 @@ func (e *event) IsSet() bool {
 // the event is set.
 //
 // Note that waiters take the channel under the lock, once, and then wait
-// on that channel. A waiter that instead checked IsSet and then waited on
-// e.ch as it found it later could miss a Set followed at once by a Clear
-// (a pulse): the Set closes the channel it has not taken yet, the Clear
-// swaps in a fresh one, and it waits for a Set that already happened.
-// That is the lost wake-up. With the channel in hand, a pulse wakes every
-// waiter, as Python's Event does.
+// on it. A waiter that checked IsSet and then waited on e.ch as it found
+// it later could miss a Set followed at once by a Clear: the Set closes a
+// channel it has not taken yet, the Clear swaps in a fresh one, and it
+// waits for a Set that already happened (the lost wake-up).
 func (e *event) done() <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -263,8 +259,9 @@ func (e *event) done() <-chan struct{} {
 // once, even if ctx is done.
 func (e *event) Wait(ctx context.Context) error {
 	done := e.done()
-	// We look first without waiting: when both cases of the select below
-	// are ready, select picks one at random.
+	// We look first without waiting: when both cases below are ready,
+	// select picks one at random
+	// (docs/concepts.md, "When several cases are ready").
 	if isClosed(done) {
 		return nil
 	}
@@ -456,8 +453,8 @@ func stopEvent(ctx context.Context, logger *log.Logger, cfg config) error {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

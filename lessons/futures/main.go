@@ -51,11 +51,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 		return err
 	}
 	// We record each task as a span on its own row while a worker runs
-	// it, for -timeline and -trace; without them obs is nil and records
-	// nothing. The chart rounds its times to a tenth of -sleep, as we
-	// print them: handing tasks to workers takes microseconds, which
-	// would only be noise, and a real run then draws the same chart as
-	// in fake time.
+	// it, for -timeline and -trace (obs is nil without them); the chart
+	// rounds its times as we print them, to cfg.resolution().
 	cfg.show.Round = cfg.resolution()
 	ctx, obs, err := cfg.show.Start(ctx, "futures")
 	if err != nil {
@@ -99,12 +96,11 @@ func observed[T any](ctx context.Context, cfg config, row, label string,
 // the executor down before it returns.
 func withExecutor(ctx context.Context, w io.Writer, cfg config,
 	part func(context.Context, io.Writer, *futures.Executor, config) error) error {
-	// Shutdown is our join point. On the normal path, Shutdown (Python's
-	// shutdown(wait=True)) waits for what is left: the callbacks the
-	// workers are still calling. On an error (Ctrl-C), ShutdownNow
-	// (shutdown(wait=True, cancel_futures=True)) drops the tasks still
-	// waiting and cancels the context of the running ones, which stop at
-	// once; then it waits for them.
+	// Shutdown is our join point: Python's shutdown(wait=True), which
+	// waits for what is left, the callbacks the workers are still calling.
+	// On an error (Ctrl-C), ShutdownNow, shutdown(cancel_futures=True),
+	// drops the tasks still waiting and cancels the running ones' context;
+	// then it waits for them.
 	e := futures.NewExecutor(cfg.workers)
 	if err := part(ctx, w, e, cfg); err != nil {
 		e.ShutdownNow()
@@ -205,10 +201,10 @@ func cancelAndCallbacks(ctx context.Context, w io.Writer,
 		" cancel job %d\n", njobs, cancelled)
 	// Every job says it has started, then waits at a gate until we have
 	// submitted them all and cancelled job 4. Workers take jobs in
-	// submission order, and none finishes before the gate opens, so once
-	// min(workers, 24) jobs have started, they are exactly the first
-	// ones: job 4 is still in the queue with 4 workers, and running with
-	// more, however fast the machine.
+	// submission order and none finishes before the gate opens, so the
+	// jobs started are exactly the first min(workers, 24): with 4
+	// workers job 4 is still queued, with more it is running, however
+	// fast the machine.
 	begin := time.Now()
 	gate := make(chan struct{})
 	started := make(chan struct{}, njobs) // one slot per job: never blocks
@@ -247,9 +243,8 @@ func cancelAndCallbacks(ctx context.Context, w io.Writer,
 			return ctx.Err()
 		}
 	}
-	// Cancel succeeds because job 4 has not started: with 4 workers,
-	// jobs 0 to 3 hold them all. Its callback runs now, in our
-	// goroutine, before Cancel returns.
+	// Cancel succeeds if job 4 has not started. Its callback runs now, in
+	// our goroutine, before Cancel returns.
 	if fs[cancelled].Cancel() {
 		fmt.Fprintf(w, "  job %d cancelled; its callback was called by %s\n",
 			cancelled, cancelledBy)
@@ -305,8 +300,7 @@ func mapPairs(ctx context.Context, w io.Writer, e *futures.Executor,
 		pairs[i] = [2]float64{1, 1}
 	}
 	// Map submits one task per pair and waits for them all; out[i] is
-	// the sum of pairs[i], whatever order they finish in. The first
-	// error would cancel the rest, as errgroup does. Note that Map's
+	// the sum of pairs[i], whatever order they finish in. Note that Map's
 	// function is not told the index of its element, so for the chart we
 	// number the calls as they start: "map call 1" started first.
 	begin := time.Now()
@@ -331,8 +325,8 @@ func mapPairs(ctx context.Context, w io.Writer, e *futures.Executor,
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

@@ -36,10 +36,9 @@ func main() {
 	}
 }
 
-// A worker waits for one simulated I/O call. In Python we would subclass
-// threading.Thread and override run(); in Go any type with a method will
-// do. There is no base class: we start the method call in a goroutine like
-// any other function call.
+// A worker waits for one simulated I/O call. Where Python subclasses
+// threading.Thread and overrides run(), Go needs no base class: we start a
+// method call in a goroutine like any other call.
 type worker struct {
 	id    int           // goroutines have no names or ids: we give our own
 	sleep time.Duration // how long the simulated I/O takes
@@ -51,11 +50,10 @@ type worker struct {
 func (w *worker) Run(ctx context.Context) {
 	w.log.Printf("worker %d: start", w.id)
 
-	// We wait with our sleep (at the end of this file), a timer in a
-	// select, rather than time.Sleep, so that the wait also ends when ctx
-	// is done. Note that nothing can stop a goroutine from outside: Ctrl-C
-	// cancels ctx, and each goroutine has to notice and return by itself.
-	// A time.Sleep cannot notice.
+	// We wait with sleep (at the end of this file), not time.Sleep, so
+	// that the wait also ends when ctx is done. Note that nothing can stop
+	// a goroutine from outside: Ctrl-C cancels ctx, and each goroutine has
+	// to notice and return by itself.
 	if err := sleep(ctx, w.sleep); err != nil {
 		w.log.Printf("worker %d: stopped: %v", w.id, err)
 		return
@@ -80,10 +78,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	// -timeline and -trace; without them obs is nil and records nothing.
 	// The chart rounds its times to a tenth of the shorter of -sleep and
 	// -timeout: starting and joining goroutines takes microseconds, which
-	// would only be noise. The chart's shape is then the same on every
-	// run, and an idle machine draws the figures the tests get in fake
-	// time; under load, timers fire late and the figures drift (a 3s bar
-	// can come out 3.1s).
+	// would only be noise. Note that under load timers fire late, and a 3s
+	// bar can come out 3.1s.
 	cfg.show.Round = cmp.Or(min(cfg.sleep, cfg.timeout)/10, 100*time.Millisecond)
 	ctx, obs, err := cfg.show.Start(ctx, "goroutines")
 	if err != nil {
@@ -97,10 +93,9 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 
 	// We start one goroutine per worker with wg.Go, which runs the
 	// function in a new goroutine and lets wg.Wait wait for it to return.
-	// Each goroutine first waits at a start line: a channel we close once
-	// all of them exist. Closing a channel wakes every goroutine waiting
-	// on it. We hold them there only so that we can count them before
-	// any can finish: with -sleep 0 some would be gone before we looked.
+	// Each first waits at a start line, a channel we close once all of
+	// them exist (closing a channel wakes every goroutine waiting on it),
+	// so that we can count them before any can finish.
 	before := runtime.NumGoroutine()
 	startLine := make(chan struct{})
 	var wg sync.WaitGroup
@@ -114,12 +109,10 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 		})
 	}
 
-	// We print how many more goroutines there are than before we started,
-	// not how many there are: the count includes goroutines we did not
-	// start, main's, signal.NotifyContext's and, under go test, the test
-	// runner's (the runtime's own are not counted). Note that the
-	// count is a snapshot, for diagnostics only (a count that keeps
-	// growing is a leak): goroutines start and end while we look.
+	// We print how many goroutines we added, not how many there are: the
+	// count includes goroutines we did not start (main's,
+	// signal.NotifyContext's, the test runner's). Note that it is a
+	// snapshot, for diagnostics only: a count that keeps growing is a leak.
 	logger.Printf("workers started: %d; runtime.NumGoroutine() rose by %d",
 		cfg.workers, runtime.NumGoroutine()-before)
 
@@ -134,19 +127,17 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 		return err // Ctrl-C: every worker has stopped and returned
 	}
 
-	// We print the time to a tenth of the sleep (to a tenth of a second
-	// with -sleep 0): starting and joining goroutines takes microseconds,
-	// which would only be noise.
+	// We print the time to a tenth of the sleep, or of a second with
+	// -sleep 0: as in the chart, the microseconds would only be noise.
 	elapsed = elapsed.Truncate(cmp.Or(cfg.sleep/10, 100*time.Millisecond))
 	logger.Printf("all %d workers done after %v; one after another: %v",
 		cfg.workers, elapsed, time.Duration(cfg.workers)*cfg.sleep)
 
 	// A WaitGroup says when a whole group is done, not whether one
-	// goroutine is still running. For that we give the goroutine a done
-	// channel that it closes when it returns; a closed channel stays
-	// closed, so anyone can check it, any number of times. Our waiter
-	// blocks until we release it (or Ctrl-C), so the lines below come out
-	// the same on every run, however the goroutines are scheduled.
+	// goroutine is still running. For that the goroutine closes a done
+	// channel when it returns: a closed channel stays closed, so anyone
+	// can check it, any number of times. The waiter blocks until we
+	// release it, so the lines below are the same on every run.
 	release := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -202,8 +193,9 @@ func alive(done <-chan struct{}) bool {
 // followed by a check of t.is_alive(). If done is already closed it
 // reports true at once, whatever d is.
 func joinTimeout(done <-chan struct{}, d time.Duration) bool {
-	// We look first without waiting: when both cases of the select below
-	// are ready (done closed and d <= 0), select picks one at random.
+	// We look first without waiting: when both cases below are ready,
+	// select picks one at random
+	// (docs/concepts.md, "When several cases are ready").
 	if !alive(done) {
 		return true
 	}
@@ -222,8 +214,8 @@ func joinTimeout(done <-chan struct{}, d time.Duration) bool {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

@@ -85,15 +85,11 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// Then we split the n points into one chunk of consecutive points per
-	// worker, and sum the chunks on as many goroutines at once. Each
-	// goroutine keeps its running sum in a local variable and writes it
-	// once, to its own slot of a slice: no two goroutines write the same
-	// memory, so there is no lock and no data race. We add the slots up
-	// after wg.Wait, which returns only once every goroutine has written
-	// its slot. Note that with more than one worker the result is not bit
-	// for bit the serial one: it is the same numbers added in another
-	// order, and floating-point addition is not associative, so the last
-	// bits differ.
+	// worker, and sum the chunks on as many goroutines at once (chunks
+	// says why that needs no lock). Note that with more than one worker
+	// the result is not bit for bit the serial one: the same numbers are
+	// added in another order, and floating-point addition is not
+	// associative, so the last bits differ.
 	begin = time.Now()
 	chunkSum := chunks(square, lower, upper, n, workers, evenChunk)
 	report("2. chunks, local sums", chunkSum, time.Since(begin))
@@ -120,11 +116,9 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// To get the same bits whatever the number of workers, we make the
-	// order of the additions independent of it: we cut the points into
-	// fixed blocks, the same for any number of workers, sum each block in
-	// order into its own slot, and add the slots in block order. The
-	// workers only decide who computes which block, which no longer
-	// changes any addition.
+	// order of the additions independent of it: fixed blocks, each summed
+	// in order, added up in block order. The workers only decide who
+	// computes which block.
 	begin = time.Now()
 	blockSum := blocks(square, lower, upper, n, workers)
 	report(fmt.Sprintf("4. blocks of %d", blockSize), blockSum,
@@ -212,10 +206,12 @@ func chunks(f func(float64) float64, a, b float64, n, workers int,
 	chunk chunker) float64 {
 	dx := (b - a) / float64(n)
 
-	// sums[w] belongs to worker w alone: it writes it once, at the end.
-	// Note that adding straight into sums[w] in the loop would be just as
-	// correct but slower: the slots sit side by side, in the same cache
-	// line, and cores writing to one line take turns (false sharing).
+	// Each goroutine keeps its running sum in a local variable and writes
+	// it once, to sums[w], which belongs to worker w alone: no two
+	// goroutines write the same memory, so there is no lock and no data
+	// race. Note that adding straight into sums[w] in the loop would be
+	// just as correct but slower: the slots share a cache line, and cores
+	// writing to one line take turns (false sharing).
 	sums := make([]float64, workers)
 	var wg sync.WaitGroup
 	for w := range workers {

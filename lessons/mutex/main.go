@@ -43,11 +43,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fmt.Fprintf(w, "%d goroutines add 1 to a shared total, %d times each:"+
 		" want %d\n\n", cfg.goroutines, cfg.n, cfg.goroutines*cfg.n)
 
-	// We start with the direct fix for the race lesson: the same loop of
-	// increments, each one now a call to add, which locks, adds and
-	// unlocks. The deferred Unlock runs however add returns, as the end of
-	// Python's `with lock:` block does. No update is lost: the total is
-	// exact, and `go run -race` is silent.
+	// We start with the direct fix for the race lesson: each increment is
+	// now a call to add, which locks, adds and unlocks. The deferred Unlock
+	// runs however add returns, as the end of Python's `with lock:` block
+	// does. No update is lost, and `go run -race` is silent.
 	fmt.Fprintf(w, "lock per increment        %d\n",
 		lockPerIncrement(cfg.goroutines, cfg.n))
 	if err := ctx.Err(); err != nil {
@@ -55,21 +54,20 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// Next we do what the Python notes do: hold the lock around the whole
-	// loop. That is just as correct, but the goroutines now take turns; the
-	// lock makes the program serial. Finally each goroutine counts in a
-	// local variable, which no other goroutine sees and so needs no lock,
-	// and adds its sum to the shared total once, under the lock. All three
-	// print the same total, at very different speeds. Local sums are the
-	// fastest: the goroutines count in parallel and meet at the lock once.
-	// The lock around the loop is at best as fast as one goroutine. The
-	// lock per increment is the slowest by far: every increment pays for a
-	// lock and an unlock, and the goroutines fight over them. We do not
-	// time them here; the benchmark in bench_test.go does.
+	// loop. That is just as correct, but the goroutines now take turns: the
+	// lock makes the program serial.
 	total, unlocked := lockAroundLoop(cfg.goroutines, cfg.n)
 	fmt.Fprintf(w, "lock around the loop      %d\n", total)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+
+	// Finally each goroutine counts in a local variable, which needs no
+	// lock, and adds its sum to the shared total once, under the lock.
+	// Note that the three print the same total at very different speeds
+	// (bench_test.go times them): local sums count in parallel and meet at
+	// the lock once; the lock per increment is the slowest by far, as the
+	// goroutines fight over a lock and an unlock per increment.
 	fmt.Fprintf(w, "local sums, merged once   %d\n",
 		localSums(cfg.goroutines, cfg.n))
 	if err := ctx.Err(); err != nil {
@@ -88,10 +86,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	// We take a lock and, while we hold it, ask for it again without
 	// waiting, as Python's lock.acquire(False) does: TryLock returns false
 	// at once. Note that Lock here would never return: a sync.Mutex is not
-	// reentrant, and a goroutine that locks it twice waits for itself.
-	// After Unlock, TryLock succeeds. Note too that the sync docs warn that
-	// correct uses of TryLock are rare: if you would retry in a loop, call
-	// Lock and wait instead.
+	// reentrant. Note too that correct uses of TryLock are rare (the sync
+	// docs say so): if you would retry in a loop, call Lock and wait.
 	fmt.Fprintln(w, "\nTryLock while the lock is held, then after Unlock:")
 	var mu sync.Mutex
 	mu.Lock()

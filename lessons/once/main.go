@@ -113,11 +113,9 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// sync.OnceFunc wraps a function with no results: the returned
-	// function calls it the first time, and does nothing after that,
-	// though no call returns before that first one has finished. We
-	// call it from every goroutine at once, and it prints one warning. The
-	// goroutines print through one Logger, which writes each line in a
-	// single call.
+	// function calls it the first time and does nothing after that, though
+	// no call returns before that first one has finished. We call it from
+	// every goroutine at once, and it prints one warning.
 	fmt.Fprintf(w, "\nsync.OnceFunc: %d goroutines call warn,"+
 		" and it prints once:\n", cfg.callers)
 	logger := log.New(w, "", 0)
@@ -247,10 +245,10 @@ func withAtomic(connect func() (*conn, error)) func() (*conn, error) {
 // it checks a plain pointer without the lock, and takes the lock only to
 // connect. It returns the right connection, and it is a data race: the
 // check reads c while another goroutine may be writing it, and nothing
-// orders that read after the write. The Go memory model promises nothing
-// to a racy program (https://go.dev/ref/mem): a reader that sees c non-nil
-// is not even promised to see what the conn holds. The lesson runs it only
-// with -racy.
+// orders that read after the write, so a reader that sees c non-nil is not
+// even promised to see what the conn holds
+// (docs/concepts.md, "The memory model in one page"). The lesson runs it
+// only with -racy.
 func withPlainDoubleCheck(connect func() (*conn, error)) func() (*conn, error) {
 	var (
 		mu sync.Mutex // guards c, but the first check skips it

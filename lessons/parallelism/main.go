@@ -145,9 +145,9 @@ func integrate(index, steps int) float64 {
 	dx := 1 / float64(steps)
 	sum := 0.0
 	for i := range steps {
-		// The float64(...) conversions make Go round each product, so
-		// that no fused multiply-add changes the bits on some machines:
-		// every mode must get the same sum.
+		// The float64(...) conversions keep a fused multiply-add from
+		// changing the bits on some machines (see the integrate lesson's
+		// point): every mode must get the same sum.
 		x := a + float64(float64(i)*dx)
 		sum += float64(x * x)
 	}
@@ -159,8 +159,8 @@ func integrate(index, steps int) float64 {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
@@ -202,12 +202,10 @@ func runSerial(ctx context.Context, jobs []job, obs *timeline.Observer,
 // returned; the first error cancels the jobs still waiting.
 func runGoroutines(ctx context.Context, jobs []job, workers int,
 	obs *timeline.Observer, row string) ([]answer, error) {
-	// Each goroutine writes only its own job's slot of answers, and
-	// g.Wait returns after every write (each goroutine's return
-	// synchronizes before Wait returns), so answers needs no lock.
-	// How many of the goroutines compute at the same moment is up to the
-	// runtime: at most GOMAXPROCS. A goroutine that waits takes none of
-	// them.
+	// Each goroutine writes only its own slot of answers, before its
+	// return, which synchronizes before g.Wait returns: no lock needed.
+	// Note that at most GOMAXPROCS of them compute at the same moment; a
+	// goroutine that waits takes no such place.
 	answers := make([]answer, len(jobs))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
@@ -251,19 +249,19 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	// We record each task as a span, for -timeline and -trace; without
-	// them obs is nil and records nothing.
+	// We record each task as a span, for -timeline and -trace (obs is nil
+	// without them).
 	ctx, obs, err := cfg.show.Start(ctx, "parallelism")
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, obs.Stop()) }()
 
-	// GOMAXPROCS is how many threads may run Go code at the same moment:
-	// at most that many goroutines compute at once. We try 1, the Go
-	// version of the GIL, and NumCPU, one per core (Go's default, unless
-	// a container's CPU limit is lower). Note that runtime.GOMAXPROCS
-	// changes the whole process: we set it back before we return.
+	// GOMAXPROCS is how many threads may run Go code at the same moment
+	// (docs/concepts.md, "Goroutines and the scheduler"). We try 1, the Go
+	// version of the GIL, and NumCPU, one per core. Note that
+	// runtime.GOMAXPROCS changes the whole process: we set it back before
+	// we return.
 	numCPU := runtime.NumCPU()
 	settings := []int{1, numCPU}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))

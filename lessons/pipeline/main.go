@@ -54,14 +54,11 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	// We print times to a tenth of -work (to a tenth of a second with
-	// -work 0): the channel hand-offs take microseconds, only noise here.
+	// We print times, and the chart rounds them, to a tenth of -work (of a
+	// second with -work 0): the hand-offs take microseconds, only noise.
+	// The chart (-timeline, -trace; obs is nil without them) has a span
+	// for each item a worker of parts 2 and 3 squares.
 	unit := cmp.Or(cfg.work/10, 100*time.Millisecond)
-
-	// We record each item a worker of parts 2 and 3 squares as a span on
-	// the worker's row, for -timeline and -trace; without them obs is nil
-	// and records nothing. The chart rounds its times to unit too, so
-	// that a real run draws the same bars as the tests' fake time.
 	cfg.show.Round = unit
 	ctx, obs, err := cfg.show.Start(ctx, "pipeline")
 	if err != nil {
@@ -102,8 +99,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 
 	// Part 3: order. A fan-out sends its results in the order the
 	// workers finish, not the order of the input. We number each item,
-	// square the numbered items (item k takes (k mod 3 + 1) × -work, so
-	// that they finish out of order) and put them back in order.
+	// square the numbered items, which finish out of order, and put them
+	// back in order.
 	logger.Print()
 	logger.Printf("order: %d workers, sequence numbers, a reorder buffer",
 		cfg.workers)
@@ -113,8 +110,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	}
 	logger.Printf("  %s", join(inOrder))
 
-	// Part 4: cancellation. A generator that never ends, a square stage,
-	// and a consumer that cancels after -take items.
+	// Part 4: cancellation. The consumer of an endless generator cancels
+	// after -take items.
 	logger.Print()
 	logger.Printf("cancel: an endless gen → square, cancelled after %d"+
 		" items", cfg.take)
@@ -365,7 +362,7 @@ func parseAndSum(ctx context.Context, n, fail int) (int, error) {
 		for i := 1; i <= n; i++ {
 			s := strconv.Itoa(i)
 			if i == fail {
-				s += "?" // not a number
+				s += "?"
 			}
 			if !send(ctx, lines, s) {
 				return ctx.Err()
@@ -392,7 +389,7 @@ func parseAndSum(ctx context.Context, n, fail int) (int, error) {
 	})
 
 	// Stage 3, the sink, adds up the squares. We read total only after
-	// g.Wait, which synchronizes with every g.Go function's return.
+	// g.Wait, which every g.Go function's return synchronizes before.
 	total := 0
 	g.Go(func() error {
 		for v := range nums {
@@ -405,8 +402,8 @@ func parseAndSum(ctx context.Context, n, fail int) (int, error) {
 }
 
 // send sends v on out unless ctx is done first, and reports whether it
-// sent. It looks at ctx first: when out is ready and ctx is done, both
-// cases of the select are ready, and select picks one at random.
+// sent. It looks at ctx first, so that a cancel wins even when out is
+// ready too (docs/concepts.md, "When several cases are ready").
 func send[T any](ctx context.Context, out chan<- T, v T) bool {
 	if ctx.Err() != nil {
 		return false
@@ -424,8 +421,8 @@ func send[T any](ctx context.Context, out chan<- T, v T) bool {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

@@ -69,8 +69,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	// We re-run this very binary as the worker: os.Executable is its path.
-	// Under go test it is the test binary, whose TestMain knows workerEnv.
+	// We re-run this very binary as the worker. Under go test,
+	// os.Executable is the test binary, whose TestMain knows workerEnv.
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -79,8 +79,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	for i := range numbers {
 		numbers[i] = 5 * (i + 1)
 	}
-	// The workers' results are printed by several goroutines: a Logger
-	// serializes its writes, so lines never tear.
+	// Several goroutines print the workers' results, through one Logger.
 	out := log.New(w, "", 0)
 	out.Printf("%d numbers, each doubled after adding up %d random numbers"+
 		" (busy work)", cfg.n, cfg.work)
@@ -204,17 +203,16 @@ type worker struct {
 // startWorker starts exe as a worker named name. The worker is killed
 // when ctx is done.
 func startWorker(ctx context.Context, exe, name string) (*worker, error) {
-	// CommandContext kills the child when ctx is done. WaitDelay bounds
-	// what Wait may then still wait for: if the child (or a grandchild
-	// that inherited its pipes) keeps them open, Wait closes them after
-	// this long instead of waiting forever.
+	// CommandContext kills the child when ctx is done. Note WaitDelay: if
+	// the child (or a grandchild that inherited its pipes) keeps them
+	// open, Wait closes them after this long instead of waiting forever.
 	cmd := exec.CommandContext(ctx, exe)
 	cmd.Env = append(os.Environ(), workerEnv+"="+name)
 	cmd.WaitDelay = time.Second
 	wk := &worker{name: name, cmd: cmd}
-	// The child's stderr goes into a buffer: exec copies it in a goroutine
-	// of its own, which Wait joins. Its stdin and stdout are pipes that we
-	// read and write ourselves.
+	// exec copies the child's stderr into a buffer in a goroutine of its
+	// own, which Wait joins. Its stdin and stdout are pipes we use
+	// ourselves.
 	cmd.Stderr = &wk.stderr
 	var err error
 	if wk.stdin, err = cmd.StdinPipe(); err != nil {
@@ -272,8 +270,7 @@ func (wk *worker) stop() error {
 func doubleInParallel(ctx context.Context, out *log.Logger, exe string,
 	numbers []int, work int) error {
 	// We start every worker before we give any of them work, so that the
-	// line below says they are all running. Starting a process takes a
-	// fork and an exec: about a millisecond.
+	// line below says they are all running.
 	workers := make([]*worker, 0, len(numbers))
 	for i := range numbers {
 		wk, err := startWorker(ctx, exe, fmt.Sprintf("worker-%d", i+1))
@@ -317,8 +314,8 @@ func doubleInParallel(ctx context.Context, out *log.Logger, exe string,
 func exitStatus(ctx context.Context, out *log.Logger, exe string) error {
 	// For a one-shot child, Output does it all: it starts the command,
 	// feeds it cmd.Stdin, reads its stdout, and waits. With cmd.Stderr
-	// left nil, it keeps the stderr in the ExitError. The job asks the
-	// worker to double -1, which it refuses.
+	// left nil, it keeps the stderr in the ExitError. We ask the worker to
+	// double -1, which it refuses.
 	var in bytes.Buffer
 	if err := gob.NewEncoder(&in).Encode(job{Number: -1}); err != nil {
 		return err

@@ -165,11 +165,10 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		" each doubling first adds up %d random numbers (busy work)",
 		cfg.n, cfg.workers, cfg.work)
 
-	// We start the workers. Self is the command that runs this binary
-	// again with processpool.EnvWorker set to our worker name; New starts
-	// that many processes at once and returns when each has said hello,
-	// so the cost of starting them is paid here, once, not per job.
-	// Note the ctx: when it is done (Ctrl-C), every worker is killed.
+	// We start the workers: Self runs this binary again in our worker
+	// mode, and New returns when each process has said hello, so the cost
+	// of starting them is paid here, once, not per job. Note the ctx: when
+	// it is done (Ctrl-C), every worker is killed.
 	out.Printf("\n1. processpool.New starts %d workers: this program, run again in worker mode",
 		cfg.workers)
 	cmd, err := processpool.Self(workerName)
@@ -182,8 +181,8 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 	// Close is the pool's join point: it closes each worker's stdin, so
-	// that Serve returns and the worker exits, and reaps it. We defer it
-	// for the early returns; the last section calls it in the open.
+	// that the worker exits, and reaps it. We defer it for the early
+	// returns; the last section calls it in the open.
 	defer pool.Close()
 	out.Printf("  this process is pid %d; %d workers ready in %v",
 		os.Getpid(), pool.Stats().Started, time.Since(begin).Round(time.Millisecond))
@@ -279,9 +278,8 @@ func deadline(ctx context.Context, out *log.Logger, pool *processpool.Pool[job, 
 	d time.Duration) error {
 	out.Printf("\n4. a job that would spin for an hour, under a %v deadline", d)
 	// A goroutine cannot be stopped from outside; a process can. When
-	// the job's ctx ends, Do kills the worker that runs it and reaps it;
-	// the slot gets a fresh worker on its next job. Ctrl-C is the same
-	// thing, for every job at once.
+	// the job's ctx ends, the pool kills and reaps the worker that runs
+	// it; the slot gets a fresh worker on its next job.
 	dctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	begin := time.Now()

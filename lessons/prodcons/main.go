@@ -54,13 +54,11 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	// We record the sends and the work of part 2 as spans, for -timeline
-	// and -trace; without them obs is nil and records nothing. We print
-	// times, and the chart rounds them, to a tenth of -consume: handing
-	// items over takes microseconds, which would only be noise, and a real
-	// run then draws the same chart as in fake time. Note that rounding
-	// also leaves out of the chart the sends that did not wait, which it
-	// would count as running at once with the rest.
+	// We record the sends and the work of part 2 as spans for -timeline
+	// and -trace (obs is nil without them), and round every time we print
+	// or chart to a tenth of -consume: a hand-over takes microseconds, only
+	// noise. Note that the chart then leaves out the sends that did not
+	// wait.
 	unit := max(cfg.consume/10, time.Millisecond)
 	cfg.show.Round = unit
 	ctx, obs, err := cfg.show.Start(ctx, "prodcons")
@@ -86,9 +84,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 		" were done", cfg.producers)
 	logger.Print(exactlyOnce(cfg, taken))
 
-	// Part 2: back-pressure. One producer that makes items instantly,
-	// one consumer that takes -consume per item. We print, after both
-	// are done, when each send completed and when each item was taken.
+	// Part 2: back-pressure. After both goroutines are done, we print
+	// when each send completed and when each item was taken.
 	logger.Print()
 	logger.Printf("back-pressure: an instant producer, a consumer taking"+
 		" %v an item, capacity %d", cfg.consume, cfg.buf)
@@ -103,9 +100,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	logger.Printf("  item k is sent when item k-%d is taken:"+
 		" the consumer's pace", cfg.buf)
 
-	// Part 3: shutdown. Producers that never stop, consumers as slow as
-	// in part 2, and a context that is cancelled after -stop. Every
-	// goroutine must notice and return.
+	// Part 3: shutdown. Producers never stop by themselves; a context
+	// cancelled after -stop must make every goroutine return.
 	logger.Print()
 	logger.Printf("shutdown: %d endless producers, %d consumers,"+
 		" cancelled after %v", cfg.producers, cfg.consumers, cfg.stop)
@@ -182,11 +178,10 @@ func pipeline(ctx context.Context, producers, consumers, items, buf int) (
 		close(ch)
 	}()
 
-	// Each consumer ranges over ch... almost: a range cannot watch ctx,
-	// so we receive in a select. One close ends every consumer's loop:
-	// a receive from a closed, empty channel returns at once with
-	// ok == false, for every receiver, as often as it is tried. Each
-	// consumer appends to its own element of taken.
+	// Each consumer receives in a select, not a range, so that it can
+	// watch ctx too. One close ends every consumer's loop: a receive from
+	// a closed, empty channel returns ok == false at once, to every
+	// receiver. Each consumer appends only to its own element of taken.
 	taken := make([][]string, consumers)
 	var cons sync.WaitGroup
 	for j := range consumers {
@@ -316,9 +311,8 @@ func shutdown(ctx context.Context, producers, consumers, buf int,
 	ch := make(chan int, buf)
 	var sent, taken atomic.Int64
 
-	// Each producer checks the context before each send as well: when
-	// the buffer has room and the context is done, both cases of the
-	// select are ready, and select picks one at random.
+	// Each goroutine checks runCtx before each select as well, so that it
+	// stops promptly (docs/concepts.md, "When several cases are ready").
 	var wg sync.WaitGroup
 	for range producers {
 		wg.Go(func() {
@@ -383,8 +377,6 @@ func integrate(ctx context.Context, f func(float64) float64, a, b float64,
 
 	// Worker i takes steps [i*n/workers, (i+1)*n/workers): together the
 	// workers take every step once, even when workers does not divide n.
-	// Each computes the x of a step from its index, as the serial sum
-	// does, so the points are the serial sum's points.
 	var wg sync.WaitGroup
 	for i := range workers {
 		wg.Go(func() {
@@ -404,10 +396,10 @@ func integrate(ctx context.Context, f func(float64) float64, a, b float64,
 		return nil, err
 	}
 
-	// The results arrive in whatever order the workers finish. Floating
-	// point addition is not associative: adding them as they arrive would
-	// give sums that differ in the last digits from run to run. We put
-	// each in its worker's slot instead, and the caller adds in order.
+	// The results arrive in whatever order the workers finish. Note that
+	// floating-point addition is not associative: adding them as they
+	// arrive would change the last digits from run to run. So we put each
+	// in its worker's slot, and the caller adds them in order.
 	partial := make([]float64, workers)
 	for r := range results {
 		partial[r.worker] = r.sum
@@ -423,8 +415,8 @@ func square(x float64) float64 { return x * x }
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

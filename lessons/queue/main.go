@@ -53,8 +53,6 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger, so lines never interleave
-	// (see the goroutines lesson).
 	logger := log.New(w, "", 0)
 	demos := []func(context.Context, *log.Logger, config) error{
 		putGet, blockingPut, nowait, joinTasks, priority,
@@ -133,9 +131,9 @@ func get[T any](ctx context.Context, q <-chan T) (T, error) {
 // a value is there when it is called, it returns it at once, even if
 // d <= 0. It returns ctx.Err() if ctx is done first.
 func getTimeout[T any](ctx context.Context, q <-chan T, d time.Duration) (T, error) {
-	// We look first without waiting: when a value is there and d <= 0,
-	// both cases of the select below are ready, and select would pick
-	// the timer half of the time.
+	// We look first without waiting: with a value there and d <= 0,
+	// select would pick the timer half of the time
+	// (docs/concepts.md, "When several cases are ready").
 	if v, err := getNowait(q); err == nil {
 		return v, nil
 	}
@@ -245,10 +243,8 @@ func nowait(_ context.Context, logger *log.Logger, cfg config) error {
 		cfg.maxsize+1, putNowait(q, cfg.maxsize+1))
 
 	// We drain the queue without waiting: values come out in the order
-	// they went in. Note that we stop on ErrEmpty, not when len(q) says
-	// 0: len is only a snapshot. Here we are the only goroutine using q,
-	// so it would be right, but with another sender or receiver it is
-	// stale the moment we read it.
+	// they went in. Note that we stop on ErrEmpty, not when len(q) says 0:
+	// with another sender or receiver, len is stale the moment we read it.
 	var got []string
 	for {
 		v, err := getNowait(q)
@@ -472,8 +468,8 @@ func (h *entries[T]) Pop() any {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

@@ -48,7 +48,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// We count with the racy counter and compare the total with what it
-	// should be: every goroutine adds 1, n times.
+	// should be.
 	fmt.Fprintf(w, "goroutines=%d n=%d: each goroutine does total += 1,"+
 		" n times, with no lock\n", cfg.goroutines, cfg.n)
 	report(w, cfg.goroutines*cfg.n, count(cfg.goroutines, cfg.n))
@@ -61,8 +61,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// We replay the same bug slowly, with two goroutines that each add 1
-	// once, in the order that loses an update. The goroutines print each
-	// step through one Logger, which writes each line in a single call.
+	// once, in the order that loses an update.
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "step by step: two goroutines do total += 1 once each,"+
 		" in turns set by channels")
@@ -84,18 +83,14 @@ func count(goroutines, n int) int {
 	total := 0
 	amount := 1
 
-	// We start the goroutines with wg.Go and wait for them with wg.Wait.
-	// Each one runs total += amount, n times, as each Python thread did.
-	//
-	// Note that total += amount is not one step but three: load total, add
-	// amount, store the sum back into total. Two goroutines running on two
-	// cores can both load the same value, say 41, and both store 42: two
-	// additions, and total grew by one. The other update is lost, and
-	// nothing reports it. (On amd64 the compiler emits a single ADDQ
-	// instruction for the line; the core still loads, adds and stores, and
-	// another core can store in between.) Note also that the Go memory
-	// model gives a program with a data race no guarantees at all
-	// (https://go.dev/ref/mem): "some updates lost" is the mild outcome.
+	// Each goroutine runs total += amount, n times, as each Python thread
+	// did. Note that this is not one step but three: load total, add, store.
+	// Two goroutines on two cores can both load 41 and both store 42: two
+	// additions, and total grew by one, with nothing to report it. (On
+	// amd64 the line is a single ADDQ instruction; the core still loads,
+	// adds and stores, and another core can store in between.) A program
+	// with a data race has no guarantees at all, and "some updates lost"
+	// is the mild outcome (docs/concepts.md, "The memory model in one page").
 	var wg sync.WaitGroup
 	for range goroutines {
 		wg.Go(func() {

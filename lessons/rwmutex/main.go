@@ -53,10 +53,9 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	n := cfg.readers
 
 	// We start with readers alone. Each takes the read lock and, holding
-	// it, waits until all n readers are inside: a barrier. With a
-	// sync.Mutex the first reader would wait inside for the others, who
-	// would wait outside for it, for ever. With the read lock of an
-	// RWMutex they all get in, so they all get out.
+	// it, waits until all n readers are inside. With a sync.Mutex the first
+	// would wait inside for the others, who would wait outside for it, for
+	// ever; with the read lock they all get in, so they all get out.
 	fmt.Fprintf(w, "readers share the read lock:\n")
 	c := newCache(map[string]string{"colour": "blue"})
 	together, saw := readTogether(c, n, "colour")
@@ -66,13 +65,12 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// Next a writer arrives while readers are inside. It waits for them;
-	// and while it waits, the lock turns new readers away, so that a
-	// steady stream of readers cannot keep the writer out for ever. Note
-	// that Go's RWMutex prefers the writer this way, so a goroutine that
-	// holds the read lock must never ask for it again: if a writer came in
-	// between, the second RLock would wait for the writer, which waits for
-	// the first RLock to be released.
+	// Next a writer arrives while readers are inside. It waits for them,
+	// and while it waits the lock turns new readers away, so that a stream
+	// of readers cannot keep the writer out for ever. Note that for this
+	// reason a goroutine that holds the read lock must never ask for it
+	// again: if a writer came in between, the second RLock would wait for
+	// the writer, which waits for the first RLock to be released.
 	fmt.Fprintf(w, "\na writer waits for the readers inside;"+
 		" new readers wait for the writer:\n")
 	s := writerWaits(c, n, "colour", "green")
@@ -90,14 +88,11 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// A reader that finds the key missing might want to turn its read lock
-	// into a write lock and add the key. It cannot: Lock waits until every
-	// reader has left, this one included, so it would wait for itself. We
-	// ask with TryLock, which does not wait, to show that the write lock
-	// is out of reach while we hold the read lock. The way round is to let
-	// go of the read lock, take the write lock, and look again, because
-	// another goroutine may have added the key in between. getOrLoad does
-	// that; we call it from n goroutines at once, and the load runs once.
+	// A reader that finds the key missing cannot turn its read lock into a
+	// write lock: Lock waits until every reader has left, this one
+	// included. TryLock, which does not wait, shows it. The way round is
+	// getOrLoad's, which we call from n goroutines at once: let go of the
+	// read lock, take the write lock, and look again.
 	fmt.Fprintf(w, "\na read lock cannot be upgraded to a write lock:\n")
 	fmt.Fprintf(w, "  holding the read lock, TryLock: %t"+
 		" (Lock would wait for ever)\n", c.tryUpgrade())
@@ -111,12 +106,9 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	}
 
 	// Last, two ways to share read-mostly data without an RWMutex. With
-	// copy-on-write, a writer never changes a map that readers can see: it
-	// copies the map, changes the copy, and publishes the copy with one
-	// atomic store. Readers take no lock at all; one that loaded the old
-	// map keeps reading it, unchanged. sync.Map is a map that is safe for
-	// concurrent use as it is; LoadOrStore stores a key only if it is
-	// missing, as one step.
+	// copy-on-write (cowCache), readers take no lock, and one that loaded
+	// the old map keeps reading it, unchanged. sync.Map is safe for
+	// concurrent use as it is; LoadOrStore stores a missing key as one step.
 	fmt.Fprintf(w, "\ntwo alternatives:\n")
 	cow := newCOWCache(map[string]string{"colour": "green"})
 	before := cow.load()
@@ -284,8 +276,7 @@ func writerWaits(c *cache, n int, key, value string) story {
 	inside.Wait()
 
 	// We start the writer and wait until it is waiting: from the moment
-	// it calls Lock, TryRLock fails. Note that this loop is here only to
-	// watch the lock; real code never needs to poll one.
+	// it calls Lock, TryRLock fails.
 	wg.Go(func() { c.set(key, value) })
 	for !c.readerWouldWait() {
 		runtime.Gosched() // let the writer run

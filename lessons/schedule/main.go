@@ -73,8 +73,8 @@ const never = time.Hour
 func afterFunc(ctx context.Context, logger *log.Logger, unit time.Duration) error {
 	// time.AfterFunc(d, f) returns at once; after d, the runtime calls f
 	// in a goroutine of its own: threading.Timer(d, f).start(), without
-	// the thread. Note that nothing joins that goroutine for us. f closes
-	// ran when it is done, and ran is our join point.
+	// the thread. Note that nothing joins that goroutine for us: f closes
+	// ran, our join point.
 	begin := time.Now()
 	ran := make(chan struct{})
 	timer := time.AfterFunc(unit, func() {
@@ -91,10 +91,9 @@ func afterFunc(ctx context.Context, logger *log.Logger, unit time.Duration) erro
 		return ctx.Err()
 	}
 
-	// Stop reports whether it stopped the call before it started. Once f
-	// has run, it is too late: Stop returns false. Note that false does
-	// not mean f has finished, only that it was started; if you must know,
-	// wait for a signal from f, as we do with ran.
+	// Stop reports whether it stopped the call before it started. Note
+	// that false does not mean f has finished, only that it was started;
+	// to know, wait for a signal from f, as we do with ran.
 	logger.Printf("afterfunc: Stop() after f ran: %t", timer.Stop())
 
 	// Stopped in time, the call never happens, and no goroutine starts.
@@ -155,11 +154,10 @@ func rateLimit(ctx context.Context, logger *log.Logger, unit time.Duration) erro
 		logger.Print("rate: skipped with -unit 0: a Ticker's period must be > 0")
 		return nil
 	}
-	// We take one tick before each call: at most one call per period, so
-	// time.Second/unit calls per second. Note that the first call waits a
-	// whole period too, and that after a pause the tick held in the
-	// channel lets one call go at once: a burst of one.
-	// golang.org/x/time/rate does more (see the README).
+	// We take one tick before each call: at most one call per period.
+	// Note that the first call waits a whole period too, and that after a
+	// pause the tick held in the channel lets one call go at once: a burst
+	// of one. golang.org/x/time/rate does more (see the README).
 	ticker := time.NewTicker(unit)
 	defer ticker.Stop()
 	begin := time.Now()
@@ -200,8 +198,8 @@ func scheduler(ctx context.Context, logger *log.Logger, unit time.Duration) erro
 
 	// Another goroutine enters an event due before the one Run sleeps
 	// for. Enter wakes Run, which goes back to sleep until the new
-	// earliest event. The goroutine is ours: the WaitGroup joins it, and
-	// the context stops its wait on Ctrl-C.
+	// earliest event. The WaitGroup joins this goroutine, and ctx stops
+	// its wait on Ctrl-C.
 	var wg sync.WaitGroup
 	if unit > 0 {
 		wg.Go(func() {
@@ -229,8 +227,8 @@ func scheduler(ctx context.Context, logger *log.Logger, unit time.Duration) erro
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}

@@ -47,8 +47,7 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		return err
 	}
 
-	// All goroutines print through one Logger, so lines never interleave
-	// (see the goroutines lesson).
+	// All goroutines print through one Logger, so lines never interleave.
 	logger := log.New(w, "", 0)
 	demos := []func(context.Context, *log.Logger, config) error{
 		randomChoice, nonBlocking, timeoutAfter, idleTimer, merge,
@@ -81,15 +80,16 @@ func pick(rounds int) (a, b int) {
 	// A receive from a closed channel never waits, so both cases are
 	// ready in every round. Note that select does not take the first ready
 	// case in source order, as a switch would: it picks one uniformly at
-	// random, so that no case can starve another.
+	// random, so that no case can starve another (docs/concepts.md, "When
+	// several cases are ready").
 	chA, chB := make(chan struct{}), make(chan struct{})
 	close(chA)
 	close(chB)
 	for range rounds {
 		select {
-		case <-chA: // ready, like chB
+		case <-chA:
 			a++
-		case <-chB: // ready, like chA
+		case <-chB:
 			b++
 		}
 	}
@@ -153,8 +153,8 @@ func slowCall(ctx context.Context, d time.Duration) (string, error) {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
@@ -180,10 +180,9 @@ func timeoutAfter(ctx context.Context, logger *log.Logger, cfg config) error {
 		cfg.timeout)
 
 	// We run the call in a goroutine, with a context of its own so that
-	// we can stop it. Its result channel has a buffer of one: the call
-	// can always deliver its result and end, even when nobody receives it
-	// any more. Note that with an unbuffered channel, a call that
-	// finishes after we gave up would block forever on its send: a leak.
+	// we can stop it. Note the result channel's buffer of one: unbuffered,
+	// a call that finished after we gave up would block forever on its
+	// send, a leak.
 	callCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan result, 1)
@@ -194,8 +193,8 @@ func timeoutAfter(ctx context.Context, logger *log.Logger, cfg config) error {
 	})
 
 	// The select waits for whichever comes first: the result, the
-	// timeout, or Ctrl-C. time.After(d) returns a channel that receives
-	// the time once d has passed: asyncio.wait_for in one case.
+	// timeout, or Ctrl-C. time.After(d) is a channel that receives once d
+	// has passed: asyncio.wait_for in one case.
 	begin := time.Now()
 	select {
 	case r := <-results: // the call answered in time
@@ -231,12 +230,9 @@ func idleTimer(ctx context.Context, logger *log.Logger, cfg config) error {
 
 	// A for-select loop waits for several things, again and again. For
 	// the idle timeout we make one time.Timer and Reset it after each
-	// message. time.After in the loop would make a new timer every round;
-	// before Go 1.23, each one stayed in memory until it fired, so a busy
-	// loop with a long timeout piled them up. Since Go 1.23 (and with go
-	// 1.23 or later in go.mod), an unreferenced timer is garbage
-	// collected, and Reset and Stop leave no stale value in timer.C to
-	// drain. One timer is still the clearer way to say "the idle timeout".
+	// message, rather than a new time.After every round: before Go 1.23
+	// each of those stayed in memory until it fired. (Since Go 1.23, Reset
+	// also leaves no stale value in timer.C to drain.)
 	idle := time.NewTimer(cfg.timeout)
 	defer idle.Stop()
 	begin := time.Now()
@@ -246,10 +242,9 @@ func idleTimer(ctx context.Context, logger *log.Logger, cfg config) error {
 		idle.Reset(cfg.timeout)
 	}
 	for {
-		// Note that select has no priority. With -timeout 0 a message and
-		// the timer are ready at once, and select would pick either. We
-		// want messages first, so we look at the inbox first, without
-		// waiting.
+		// Note that select has no priority: with -timeout 0 a message and
+		// the timer are ready at once. We want messages first, so we look
+		// at the inbox first, without waiting.
 		select {
 		case m := <-inbox: // a message is waiting: it goes first
 			received(m)
@@ -286,7 +281,6 @@ func merge(ctx context.Context, logger *log.Logger, cfg config) error {
 	// zero value: if we kept a closed channel in the select, its case
 	// would be chosen again and again. A receive from a nil channel never
 	// succeeds, so setting a closed channel to nil switches its case off.
-	// The loop ends when both are nil.
 	begin := time.Now()
 	n := 0
 	for a != nil || b != nil {
@@ -345,12 +339,11 @@ const workers = 3
 
 // deadline stops a group of stuck calls with one context deadline.
 func deadline(ctx context.Context, logger *log.Logger, cfg config) error {
-	// context.WithTimeout(ctx, d) is WithDeadline(ctx, time.Now().Add(d)):
-	// a context that is done at the deadline, or when cancel is called,
-	// or when its parent (here Ctrl-C) is done, whichever comes first.
-	// Every call that waits on ctx.Done() stops then: one timeout for a
-	// whole group of calls, however deep they are nested. asyncio.timeout
-	// does this for one block of code.
+	// context.WithTimeout(ctx, d) is done at the deadline, when cancel is
+	// called, or when its parent (here Ctrl-C) is done, whichever comes
+	// first. Every call that waits on its Done stops then: one timeout for
+	// a whole group of calls, however deeply nested (asyncio.timeout does
+	// this for one block of code).
 	begin := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel() // frees the context's timer if we finish early

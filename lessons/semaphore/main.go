@@ -65,9 +65,7 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	}
 	// We record each download as a span on its row, for -timeline and
 	// -trace; without them obs is nil and records nothing. The chart
-	// rounds its times to cfg.resolution(): starting goroutines and
-	// handing over slots takes microseconds, which would only be noise,
-	// and a real run then draws the same chart as in fake time.
+	// rounds its times to cfg.resolution(), as the lines we print do.
 	cfg.show.Round = cfg.resolution()
 	ctx, obs, err := cfg.show.Start(ctx, "semaphore")
 	if err != nil {
@@ -77,12 +75,11 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	fmt.Fprintf(w, "%d downloads, at most %d at once;"+
 		" each one waits %v (simulated I/O)\n", cfg.downloads, cfg.limit, cfg.sleep)
 
-	// We run the same downloads three ways. Each way takes a slot in the
-	// loop, before it starts a download's goroutine, so that the loop does
-	// the waiting: no goroutine is started only to wait for a slot. The
-	// tracker notes when each download starts and is done; we print what
-	// it saw once the way has finished, one line per moment, so that the
-	// lines come out the same on every run.
+	// We run the same downloads three ways. Each way takes a slot before
+	// it starts a download's goroutine, so that no goroutine is started
+	// only to wait for a slot. The tracker notes when each download starts
+	// and is done, and we print what it saw once the way has finished, so
+	// that the lines are the same on every run.
 	ways := []struct {
 		name, title string
 		limit       limiter
@@ -139,8 +136,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
@@ -157,11 +154,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 // withChannel limits the calls with a buffered channel used as a counting
 // semaphore.
 func withChannel(ctx context.Context, n, limit int, task task) error {
-	// The channel has one buffer slot per call allowed in progress. We
-	// acquire by sending a token, which waits while every slot is full,
-	// and release by receiving one, which empties a slot. (errgroup does
-	// the same inside.) Note that the tokens carry nothing: struct{} takes
-	// no memory, and only the count in the buffer matters.
+	// We acquire by sending a token, which waits while every slot is
+	// full, and release by receiving one (errgroup does the same inside).
+	// Note that the tokens carry nothing: only their count matters.
 	sem := make(chan struct{}, limit) // one slot per call in progress
 	var wg sync.WaitGroup
 	for id := 1; id <= n; id++ {
@@ -292,10 +287,9 @@ func oneReleaseTooMany(w io.Writer) {
 // tryRelease releases one token of sem, a channel of tokens acquired by
 // sending, if one is held, and reports whether it did. It never blocks.
 func tryRelease(sem chan struct{}) bool {
-	// A plain <-sem on an empty channel would wait for a send that may
-	// never come: with nothing held, one release too many blocks its
-	// goroutine forever, silently. A select with a default case takes the
-	// default instead of waiting.
+	// Note that a plain <-sem with nothing held would wait for a send that
+	// may never come: one release too many blocks its goroutine forever,
+	// silently.
 	select {
 	case <-sem: // a token was held: now it is released
 		return true

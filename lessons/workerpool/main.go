@@ -73,11 +73,9 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	// We record each job of the three ways as a span on its row, for
-	// -timeline and -trace; without them obs is nil and records nothing.
-	// The chart rounds its times to cfg.resolution(): starting goroutines
-	// and handing over jobs takes microseconds, which would only be
-	// noise, and a real run then draws the same chart as in fake time.
+	// We record each job of the three ways as a span, for -timeline and
+	// -trace (obs is nil without them); the chart rounds its times as we
+	// print them, to cfg.resolution().
 	cfg.show.Round = cfg.resolution()
 	ctx, obs, err := cfg.show.Start(ctx, "workerpool")
 	if err != nil {
@@ -141,8 +139,8 @@ func run(ctx context.Context, w io.Writer, args []string) (err error) {
 	}
 
 	// The rest of the lesson uses the pool, with fixed sizes whatever the
-	// flags, so that its job numbers make sense. The tests check the
-	// same behaviour for all three ways.
+	// flags, so that its job numbers make sense. (The tests check all
+	// three ways.)
 	if err := outOfOrder(ctx, w, cfg); err != nil {
 		return err
 	}
@@ -163,9 +161,8 @@ func outOfOrder(ctx context.Context, w io.Writer, cfg config) error {
 	fmt.Fprintln(w, "\n4. Jobs that finish in reverse order"+
 		" (a pool of 3 workers, 3 jobs)")
 	// Job x takes (4-x) times -sleep: job 3 is done first, job 1 last.
-	// Each worker writes its result to out[i], the slot of its own job,
-	// so no two goroutines write the same element and the order of the
-	// slice is the order of the inputs, not of the finishing.
+	// The results still come out in input order, because each worker
+	// writes out[i], the slot of its own job.
 	slow := func(ctx context.Context, x int) (int, error) {
 		if err := sleep(ctx, time.Duration(4-x)*cfg.sleep); err != nil {
 			return 0, err
@@ -253,8 +250,8 @@ func lookup(table []int, i int) int { return table[i] }
 // ctx.Err() if ctx is done first, or already. In a lesson the sleep stands
 // for real work or I/O; unlike time.Sleep, it ends as soon as ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
-	// We look at ctx before we wait: with ctx done and d <= 0, both cases
-	// of the select below would be ready, and select picks one at random.
+	// We look at ctx first: when both cases below are ready, select picks
+	// one at random (docs/concepts.md, "When several cases are ready").
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
@@ -295,10 +292,9 @@ func (e *PanicError) Unwrap() error {
 func call(ctx context.Context, f job, inputs []int, i int) (y int,
 	err error) {
 	// We recover in the goroutine that panicked, the only place a panic
-	// can be recovered, and we take the stack there with debug.Stack,
-	// while it still shows the frames that panicked. Note that this is a
-	// policy: a panic is a bug, and the caller must treat the error as
-	// one, not retry it.
+	// can be recovered, and take the stack there, while it still shows the
+	// frames that panicked. Note that the error is a bug report, not a
+	// failure to retry (docs/concepts.md, "A panic turned into an error").
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("job %d: %w", i+1,
@@ -316,11 +312,11 @@ func call(ctx context.Context, f job, inputs []int, i int) (y int,
 // channel until it is closed; the calling goroutine feeds the channel.
 func withPool(ctx context.Context, workers int, inputs []int,
 	f job) ([]int, error) {
-	// errgroup.WithContext gives us a ctx that is cancelled by the first
-	// worker that returns an error, and Wait joins the workers and
-	// returns that first error. Each worker writes out[i] for the jobs it
-	// takes: no two write the same element, and Wait makes every write
-	// visible to us (it synchronizes after each worker's return).
+	// errgroup.WithContext gives us a ctx that the first worker to return
+	// an error cancels; Wait joins the workers and returns that error.
+	// Each worker writes out[i] for the jobs it takes: no two write the
+	// same element, and each worker's return synchronizes before Wait
+	// returns, so we may read them all then.
 	out := make([]int, len(inputs))
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan int) // unbuffered: a job is handed to a free worker
@@ -344,8 +340,8 @@ func withPool(ctx context.Context, workers int, inputs []int,
 
 	// We feed the job numbers in order, each send in a select with
 	// gctx.Done(), so that an error stops the feeding. Note the check
-	// before the select: with gctx done and a worker ready, select would
-	// pick either case at random.
+	// before the select (docs/concepts.md, "When several cases are
+	// ready").
 	for i := range inputs {
 		if gctx.Err() != nil {
 			break
@@ -412,8 +408,7 @@ func withGoroutinePerJob(ctx context.Context, workers int, inputs []int,
 	// The tokens bound the jobs running, not the goroutines: all
 	// len(inputs) of them exist from the start, most of them waiting for
 	// a token. Note that they wait in no order: job 7 may start before
-	// job 2. The results are in order all the same, because each
-	// goroutine writes its own out[i].
+	// job 2 (the results are in input order all the same).
 	out := make([]int, len(inputs))
 	g, gctx := errgroup.WithContext(ctx)
 	sem := make(chan struct{}, workers) // one slot per job running
