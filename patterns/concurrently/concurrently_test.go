@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/panictest"
 	"github.com/concurrency-workbook/workbook/patterns/concurrently"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -233,37 +234,15 @@ func TestPanicErrorUnwrapsAnErrorValue(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), "index: concurrently: panic: runtime error: index out of range"))
 }
 
-// TestPanicErrorShape checks the workbook's one panic-error shape (see
-// docs/concepts.md): the message, and what Unwrap, errors.Is and
-// errors.As reach through it, for a value that is an error and for one
-// that is not.
+// TestPanicErrorShape checks that PanicError has the workbook's one
+// panic-error shape (docs/concepts.md, "A panic turned into an error"):
+// its message, and what Unwrap, errors.Is and errors.As reach through it.
 func TestPanicErrorShape(t *testing.T) {
-	errBoom := errors.New("boom")
-	wrapped := fmt.Errorf("loading: %w", errBoom)
-	tests := []struct {
-		name      string
-		value     any
-		wantMsg   string
-		wantInner error // what Unwrap returns
-	}{
-		{"string", "boom", "concurrently: panic: boom", nil},
-		{"error", errBoom, "concurrently: panic: boom", errBoom},
-		{"wrapped error", wrapped, "concurrently: panic: loading: boom", wrapped},
-		{"int", 42, "concurrently: panic: 42", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var err error = &concurrently.PanicError{Value: tt.value, Stack: []byte("stack")}
-			assert.Equal(t, tt.wantMsg, err.Error())
-			assert.Equal(t, tt.wantInner, errors.Unwrap(err))
-			assert.Equal(t, tt.wantInner != nil, errors.Is(err, errBoom),
-				"errors.Is(err, errBoom)")
-			// errors.As finds the PanicError itself through a CallError.
-			var pe *concurrently.PanicError
-			require.ErrorAs(t, &concurrently.CallError{Name: "x", Err: err}, &pe)
-			assert.Equal(t, tt.value, pe.Value)
-		})
-	}
+	panictest.CheckShape(t, "concurrently",
+		func(v any) *concurrently.PanicError {
+			return &concurrently.PanicError{Value: v, Stack: []byte("stack")}
+		},
+		func(err error) error { return &concurrently.CallError{Name: "x", Err: err} })
 }
 
 // TestPanicWithAnErrorIsReachable checks that a call that panics with an

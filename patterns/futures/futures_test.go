@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/hangcheck"
+	"github.com/concurrency-workbook/workbook/internal/panictest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -238,37 +239,13 @@ func TestTaskPanicBecomesPanicError(t *testing.T) {
 	assert.Equal(t, 2, v)
 }
 
-// TestPanicErrorShape checks the workbook's one panic-error shape (see
-// docs/concepts.md): the message, and what Unwrap, errors.Is and
-// errors.As reach through it, for a value that is an error and for one
-// that is not.
+// TestPanicErrorShape checks that PanicError has the workbook's one
+// panic-error shape (docs/concepts.md, "A panic turned into an error"):
+// its message, and what Unwrap, errors.Is and errors.As reach through it.
 func TestPanicErrorShape(t *testing.T) {
-	errBoom := errors.New("boom")
-	wrapped := fmt.Errorf("loading: %w", errBoom)
-	tests := []struct {
-		name      string
-		value     any
-		wantMsg   string
-		wantInner error // what Unwrap returns
-	}{
-		{"string", "boom", "futures: panic: boom", nil},
-		{"error", errBoom, "futures: panic: boom", errBoom},
-		{"wrapped error", wrapped, "futures: panic: loading: boom", wrapped},
-		{"int", 42, "futures: panic: 42", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var err error = &PanicError{Value: tt.value, Stack: []byte("stack")}
-			assert.Equal(t, tt.wantMsg, err.Error())
-			assert.Equal(t, tt.wantInner, errors.Unwrap(err))
-			assert.Equal(t, tt.wantInner != nil, errors.Is(err, errBoom),
-				"errors.Is(err, errBoom)")
-			// errors.As finds the PanicError itself through a wrapper.
-			var pe *PanicError
-			require.ErrorAs(t, fmt.Errorf("item 3: %w", err), &pe)
-			assert.Equal(t, tt.value, pe.Value)
-		})
-	}
+	panictest.CheckShape(t, "futures",
+		func(v any) *PanicError { return &PanicError{Value: v, Stack: []byte("stack")} },
+		func(err error) error { return fmt.Errorf("item 3: %w", err) })
 }
 
 // TestTaskRuntimeErrorIsReachable checks that a runtime error panic is
