@@ -54,6 +54,23 @@ cross: ## build and vet for macOS and Windows as well (students use all three)
 	GOOS=windows GOARCH=amd64 $(GO) build $(BUILD)
 	GOOS=windows GOARCH=amd64 $(GO) vet $(ALL)
 
+# make stress runs the race tests over and over on a machine kept busy, as
+# a CI runner or a classroom is: RUNS runs of -count COUNT with -shuffle=on
+# beside a CPU hog (two busy goroutines in another process), then one with
+# -cpu 1. P narrows the packages (default: all but the stubs).
+stress: ## the race tests under load: RUNS=3 runs of -count=COUNT (10) -shuffle=on beside a CPU hog, then -cpu 1 (hours; P=pkgs to narrow)
+	@dir=$$(mktemp -d) && $(GO) build -o $$dir/hog ./internal/cmd/hog || exit 1; \
+	$$dir/hog -n 2 >/dev/null 2>&1 & hog=$$!; \
+	trap 'kill $$hog 2>/dev/null; wait $$hog; rm -r '"$$dir" EXIT; trap 'exit 130' INT TERM; \
+	pkgs="$(or $(P),$(PKGS))"; \
+	for i in $$(seq $(or $(RUNS),3)); do \
+		echo "make stress: run $$i of $(or $(RUNS),3), -count=$(or $(COUNT),10) -shuffle=on, beside a CPU hog"; \
+		$(GO) test -race -timeout 2h -count=$(or $(COUNT),10) -shuffle=on $$pkgs || exit 1; \
+	done; \
+	echo "make stress: -cpu 1, beside a CPU hog"; \
+	$(GO) test -race -timeout 2h -count=$(or $(COUNT),10) -shuffle=on -cpu 1 $$pkgs || exit 1; \
+	echo "make stress: all runs passed"
+
 bench: ## run every benchmark once (B=regexp to narrow, COUNT=n to repeat)
 	$(GO) test -run '^$$' -bench '$(or $(B),.)' -count $(or $(COUNT),1) $(PKGS)
 
@@ -68,8 +85,9 @@ check: ## check your exercise: make check EX=mutex
 report: ## regenerate docs/benchmarks.md from fresh benchmark runs (minutes; use a quiet machine)
 	$(GO) run ./internal/cmd/benchreport
 
-generate: ## regenerate the lesson tables from the catalog, and the stubs reset restores
+generate: ## regenerate the lesson tables from the catalog, the stubs reset restores, and integrate's kernels
 	$(GO) test ./internal/catalog -run TestGeneratedTablesAreCurrent -update
 	$(GO) test ./internal/stubs -run TestCopiesMatchTheStubs -update
+	$(GO) generate ./integrate
 
-.PHONY: help test lint race exercises cross bench report lesson check generate
+.PHONY: help test lint race exercises cross stress bench report lesson check generate

@@ -38,7 +38,8 @@ import (
 // No test sleeps. Where a test must act while commands run, the wait-
 // tools tell it they have started. A RunAll that could hang (on a full
 // pipe, or on commands it never kills) runs inside hangcheck.Within,
-// which fails the test after 5 s of real time; the test's ctx (from
+// which fails the test once it has waited 5 s using no CPU (or 90 s in
+// all, if it is busy); the test's ctx (from
 // t.Context) then kills what is left. Every test that starts commands
 // ends by checking that no child process is left, running or zombie
 // (noChildLeft).
@@ -219,6 +220,14 @@ func runAll(t *testing.T, g *gate, ctx context.Context, limit int, name string,
 		c.results, c.err = RunAll(ctx, limit, name, args, files)
 	}()
 	t.Cleanup(func() {
+		// A failed test may have left commands running: we kill and reap
+		// them, even if RunAll hangs, so that the next test (or the next
+		// repetition of this one, with -count) starts with none.
+		defer func() {
+			if t.Failed() {
+				childcheck.Reap()
+			}
+		}()
 		if g != nil {
 			g.close()
 		}

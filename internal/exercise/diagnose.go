@@ -659,7 +659,7 @@ func stuckGoroutines(s scope, stacks []stack, test string, preferHangcheck bool)
 				rank = 0
 				break
 			}
-			if preferHangcheck && strings.Contains(f.fn, "hangcheck.Within") {
+			if preferHangcheck && strings.Contains(f.fn, "hangcheck.within") || strings.Contains(f.fn, "hangcheck.Within") {
 				rank = 1
 			}
 		}

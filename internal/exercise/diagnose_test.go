@@ -169,7 +169,7 @@ func TestDiagnoseRealRuns(t *testing.T) {
 	}
 }
 
-var hangcheckHang = Hang{Test: "TestInc", How: "a call it made did not return: three Incs did not return within 5s: a deadlock (a lock never released?)",
+var hangcheckHang = Hang{Test: "TestInc", How: "a call it made did not return: three Incs did not return within 5s, while the test used no CPU: a deadlock (a lock never released?)",
 	Stuck: []Goroutine{{State: "sync.Mutex.Lock", At: loc("hangcheck/hangcheck.go", 10, "Inc"), Calls: []Location{loc("hangcheck/hangcheck.go", 10, "Inc")}}},
 	Cause: "Inc (line 10) waits for a lock that is never unlocked: a return or a panic between Lock and Unlock skipped the Unlock (write defer mu.Unlock() right after mu.Lock()), or the goroutine holding it waits for a lock this one holds (take locks in one fixed order).",
 }
