@@ -419,15 +419,18 @@ func withGoroutinePerJob(ctx context.Context, workers int, inputs []int,
 			case <-gctx.Done(): // a job failed, or ctx is done
 				return gctx.Err()
 			}
-			defer func() { <-sem }()
 			if err := gctx.Err(); err != nil {
 				return err // both cases were ready, and select took the slot
 			}
+			// Note that a failed job keeps its slot. errgroup cancels gctx
+			// only after this function returns: a slot given back first
+			// would let a waiting job start in between.
 			y, err := call(gctx, f, inputs, i)
 			if err != nil {
 				return err
 			}
 			out[i] = y
+			<-sem
 			return nil
 		})
 	}
