@@ -267,6 +267,12 @@ func TestCtrlCStopsTheCPUWork(t *testing.T) {
 	}
 }
 
+// startingProcs is the GOMAXPROCS this process started with, which a
+// worker process, started with the same environment, starts with too.
+// It is read before the tests run: go test -cpu 1 sets GOMAXPROCS to 1
+// for the tests, in this process only.
+var startingProcs = runtime.GOMAXPROCS(0)
+
 // TestEveryWayComputesTheSameSums checks that the CPU-bound tasks are
 // really done, and done once each, whichever way runs them: every way
 // returns the same bits, task by task, and the tasks together integrate
@@ -274,7 +280,7 @@ func TestCtrlCStopsTheCPUWork(t *testing.T) {
 // worker processes report their own, the one this process started with:
 // runtime.GOMAXPROCS does not reach another process.
 func TestEveryWayComputesTheSameSums(t *testing.T) {
-	ours := runtime.GOMAXPROCS(0)
+	ours := startingProcs
 	setGOMAXPROCS(t, 1)
 	const n, steps = 5, 10_000
 	cfg := config{tasks: n, work: steps}
