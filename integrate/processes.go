@@ -23,6 +23,48 @@ const workerName = "integrate"
 // trip through a pipe (see BenchmarkFanOut).
 const chunksPerProcess = 4
 
+// The deadline of a chunk in the processes mode (processpool's job
+// deadline) is chunkFloor plus chunkMargin times what the chunk's points
+// cost when the parent computes a sample of them just before (costPerPoint).
+// A worker that has not answered by then is killed and replaced, and the
+// chunk retried once; a worker that hangs, or is stopped with SIGSTOP,
+// costs at most two deadlines, instead of the whole run.
+//
+// Measuring the integrand, rather than assuming the costliest one, keeps
+// the deadline in proportion: x2 costs 0.6 ns per point and sin near
+// x = 1e15 about 26 ns (math.Sin reduces its argument the slow way), on
+// a 2-core AMD EPYC VM, Linux, go1.26.8, 2026-12-05. The sample runs in
+// the same build and on the same machine as the workers, so a race build,
+// or a machine already loaded, makes it, and the deadline, longer. The
+// margin is for load that comes later: a worker would have to run 100
+// times slower than the sample did to meet the deadline. The floor is for
+// what does not grow with the chunk (the round trip, encoding the sums,
+// being scheduled on a busy machine).
+//
+// With -n 1e10 -workers 2 of x2 (8 chunks of 1.25e9 points), a stopped
+// worker is killed after about 10 s + 100 × 0.6 ns × 1.25e9 = 85 s.
+const (
+	chunkMargin = 100
+	chunkFloor  = 10 * time.Second
+)
+
+// costPerPoint returns what one point of pl costs in this process: the
+// time to compute sample blocks of it, over their points. It computes at
+// least one block and stops after 100 µs, a small part of any chunk worth
+// sending to another process.
+func (pl *plan) costPerPoint() time.Duration {
+	begin := time.Now()
+	var points int64
+	for k := int64(0); k < pl.blocks; k++ {
+		pl.block(k)
+		points += min(BlockSize, pl.n-k*BlockSize)
+		if time.Since(begin) >= 100*time.Microsecond {
+			break
+		}
+	}
+	return max(time.Since(begin)/time.Duration(points), time.Nanosecond/10)
+}
+
 // A request asks a worker process for the block sums of blocks First up
 // to but not including Last of the problem (F, A, B, N, Rule). The worker
 // rebuilds the plan from these five fields, so it computes exactly the dx
@@ -115,11 +157,24 @@ func blockSums(ctx context.Context, req request) (response, error) {
 type Pool struct {
 	pool    *processpool.Pool[request, response]
 	workers int
+	// A chunk's deadline is floor plus perPoint for each of its points:
+	// chunkFloor, and chunkMargin times the cost Integrate measures. Tests
+	// set perPoint to fix it.
+	floor, perPoint time.Duration
+}
+
+// chunkTimeout returns the deadline of a chunk of points points, each
+// costing perPoint.
+func (p *Pool) chunkTimeout(points int64, perPoint time.Duration) time.Duration {
+	return p.floor + time.Duration(points)*perPoint
 }
 
 // NewPool starts workers worker processes and returns when each is ready:
 // this program, re-executed from os.Executable(), whose main must call
 // ServeWorkerIfChild first. The workers' stderr is this process's stderr.
+// Each chunk of work that Integrate sends has a deadline that grows with
+// its number of points: 10 s plus 100 times what its points cost when
+// Integrate computes a sample of them.
 //
 // ctx bounds the pool's life: when it is done, every worker is killed and
 // reaped, and Integrate fails. Close is still owed, and is the join point.
@@ -136,7 +191,7 @@ func NewPool(ctx context.Context, workers int) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("integrate: starting %d workers: %w", workers, err)
 	}
-	return &Pool{pool: pool, workers: workers}, nil
+	return &Pool{pool: pool, workers: workers, floor: chunkFloor}, nil
 }
 
 // Close stops every worker process and waits for each to exit. A Pool
@@ -152,11 +207,14 @@ func (p *Pool) Stats() processpool.Stats { return p.pool.Stats() }
 // free worker, and combines the block sums it gets back in block order,
 // exactly as Serial does: the result is bit for bit Serial's.
 //
-// A worker that crashes, or writes something that is not a response, is
-// replaced, and its range is retried once on another worker (processpool's
-// policy). If the retry fails too, or a worker returns the wrong number of
-// sums, Integrate cancels the other ranges and returns an error naming
-// the range: its blocks and its part of [a, b].
+// A worker that crashes, writes something that is not a response, or does
+// not answer within its range's deadline (10 s plus 100 times what its
+// points cost here: a worker that hangs or is stopped) is killed and replaced, and its range
+// is retried once on a fresh worker (processpool's policy). If the retry
+// fails too, or a worker returns the wrong number of sums, Integrate
+// cancels the other ranges and returns a *ChunkError naming the range:
+// its blocks and its part of [a, b]. For two timeouts it matches
+// processpool.ErrJobTimeout.
 //
 // If ctx is done first, the running workers are killed (and replaced)
 // and Integrate returns ctx.Err(). It returns only when no request is in
@@ -167,6 +225,10 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 		return 0, err
 	}
 	work := chunks(pl.blocks, p.workers*chunksPerProcess)
+	perPoint := p.perPoint
+	if perPoint == 0 {
+		perPoint = chunkMargin * pl.costPerPoint()
+	}
 	sums := make([]float64, pl.blocks)
 	span := spansOf(ctx)
 	g, gctx := errgroup.WithContext(ctx)
@@ -174,7 +236,8 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 		g.Go(func() error {
 			req := request{F: prob.F, A: prob.A, B: prob.B, N: prob.N, Rule: prob.Rule,
 				First: c.First, Last: c.Last}
-			resp, err := p.pool.Do(gctx, req)
+			points := min(c.Last*BlockSize, pl.n) - c.First*BlockSize
+			resp, err := p.pool.DoTimeout(gctx, req, p.chunkTimeout(points, perPoint))
 			if span != nil && err == nil {
 				span(fmt.Sprintf("process %d", resp.PID), blocksLabel(c.First, c.Last),
 					time.Unix(0, resp.Start), time.Unix(0, resp.End))

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/patterns/processpool"
@@ -33,9 +34,10 @@ func TestMain(m *testing.M) {
 // faultEnv makes the tests' workers misbehave on the request whose range
 // holds a given block: "KIND BLOCK [PATH]". KIND is crash (exit at once,
 // status 3), garbage (write bytes that are not a frame to stdout, then go
-// on) or hang (write to the FIFO at PATH, then block until killed). For
-// crash and garbage, a PATH makes the fault happen once per test: only
-// the worker that creates the file misbehaves.
+// on), stall (never answer, until killed) or hang (write to the FIFO at
+// PATH, then block until killed). For crash, garbage and stall, a PATH
+// makes the fault happen once per test: only the worker that creates the
+// file misbehaves.
 const faultEnv = "INTEGRATE_TEST_FAULT"
 
 func testFault(req request) {
@@ -63,6 +65,8 @@ func testFault(req request) {
 		os.Exit(3)
 	case "garbage":
 		os.Stdout.WriteString("Traceback (most recent call last): not a frame\n")
+	case "stall":
+		time.Sleep(math.MaxInt64) // until the parent kills us at the deadline
 	}
 }
 
@@ -75,17 +79,34 @@ func fault(t *testing.T, kind string, block int64, once bool) {
 	t.Setenv(faultEnv, v)
 }
 
+// One pool per worker count runs every case: the chunks depend on the
+// worker count, not on the pool, and starting a race-built worker is the
+// slow part (125 of them took 12 s; these 25, a fifth of that).
+// TestProcessesStartAndStopTheirOwnPool covers Processes itself.
 func TestProcessesGiveSerialsBitsForEveryWorkerCount(t *testing.T) {
-	for _, p := range sameBitsCases {
-		want, err := Serial(t.Context(), p)
+	for _, w := range workerCounts {
+		pool, err := NewPool(t.Context(), w)
 		require.NoError(t, err)
-		for _, w := range workerCounts {
-			got, err := Processes(t.Context(), p, w)
+		for _, p := range sameBitsCases {
+			want, err := Serial(t.Context(), p)
+			require.NoError(t, err)
+			got, err := pool.Integrate(t.Context(), p)
 			require.NoError(t, err)
 			assert.Equal(t, math.Float64bits(want), math.Float64bits(got),
 				"%v, %d workers: got %v, serial %v", p, w, got, want)
 		}
+		require.NoError(t, pool.Close())
 	}
+	childcheck.None(t)
+}
+
+func TestProcessesStartAndStopTheirOwnPool(t *testing.T) {
+	p := sameBitsCases[0]
+	want, err := Serial(t.Context(), p)
+	require.NoError(t, err)
+	got, err := Processes(t.Context(), p, 3)
+	require.NoError(t, err)
+	assert.Equal(t, math.Float64bits(want), math.Float64bits(got))
 	childcheck.None(t)
 }
 
@@ -150,6 +171,86 @@ func TestProcessesNameTheChunkThatAlwaysFails(t *testing.T) {
 	assert.EqualValues(t, 25, ce.Last)
 	assert.ErrorContains(t, err, "chunk 4 of 8 (blocks 20..24, x in [5, 6.25)) failed")
 	assert.NotErrorIs(t, err, ErrInvalid)
+	childcheck.None(t)
+}
+
+// stallPerPoint is the chunk deadline per point in the tests where a
+// worker stalls: 409.6 ms for a chunk of 5 blocks (81920 points). A
+// chunk of x2 takes well under a millisecond, so only the stalled worker
+// can miss it.
+const stallPerPoint = 5 * time.Microsecond
+
+// stallPool returns a pool of 2 workers whose chunk deadline is
+// stallPerPoint per point, with no floor.
+func stallPool(t *testing.T) *Pool {
+	t.Helper()
+	pool, err := NewPool(t.Context(), 2)
+	require.NoError(t, err)
+	pool.floor, pool.perPoint = 0, stallPerPoint
+	return pool
+}
+
+func TestChunkDeadlineGrowsWithTheChunk(t *testing.T) {
+	pool, err := NewPool(t.Context(), 1)
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Second, pool.chunkTimeout(0, time.Microsecond), "the floor")
+	assert.Equal(t, 10*time.Second+time.Second, pool.chunkTimeout(1e6, time.Microsecond), "1 µs per point")
+	// -n 1e10 -workers 2: 8 chunks of 1.25e9 points, at 60 ns (100 × x2's 0.6 ns).
+	assert.Equal(t, 85*time.Second, pool.chunkTimeout(1.25e9, 60*time.Nanosecond))
+	require.NoError(t, pool.Close())
+	childcheck.None(t)
+}
+
+// costPerPoint measures a real cost: positive, and far below a second a
+// point, for a problem of one block and of many.
+func TestCostPerPointIsMeasured(t *testing.T) {
+	for _, p := range []Problem{
+		{F: "x2", A: 0, B: 10, N: 100},
+		{F: "sin", A: 0, B: 10, N: 40 * BlockSize},
+	} {
+		pl, err := newPlan(p)
+		require.NoError(t, err)
+		c := pl.costPerPoint()
+		assert.Positive(t, c, "%v", p)
+		assert.Less(t, c, time.Second, "%v", p)
+	}
+}
+
+// TestProcessesSurviveAWorkerThatStallsOnce: a worker that stops
+// answering is killed at its chunk's deadline, and the chunk is retried
+// on a fresh worker; the result is still Serial's, bit for bit.
+func TestProcessesSurviveAWorkerThatStallsOnce(t *testing.T) {
+	p := Problem{F: "x2", A: 0, B: 10, N: 40 * BlockSize}
+	want, err := Serial(t.Context(), p)
+	require.NoError(t, err)
+	fault(t, "stall", 21, true)
+	pool := stallPool(t)
+	got, err := pool.Integrate(t.Context(), p)
+	stats := pool.Stats()
+	require.NoError(t, pool.Close())
+	require.NoError(t, err)
+	assert.Equal(t, math.Float64bits(want), math.Float64bits(got),
+		"got %v after a stall, serial %v", got, want)
+	assert.Equal(t, 1, stats.TimedOut, "one worker timed out")
+	assert.Equal(t, 1, stats.Retried, "its chunk was retried")
+	assert.Equal(t, 3, stats.Started, "and a fresh worker replaced it")
+	childcheck.None(t)
+}
+
+func TestProcessesNameTheChunkThatAlwaysTimesOut(t *testing.T) {
+	p := Problem{F: "x2", A: 0, B: 10, N: 40 * BlockSize}
+	fault(t, "stall", 21, false)
+	pool := stallPool(t)
+	_, err := pool.Integrate(t.Context(), p)
+	require.NoError(t, pool.Close())
+	var ce *ChunkError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, 4, ce.Chunk)
+	assert.ErrorIs(t, err, processpool.ErrJobTimeout)
+	// The deadline is the chunk's: 5 blocks of BlockSize points.
+	assert.ErrorContains(t, err, "integrate: chunk 4 of 8 (blocks 20..24, x in [5, 6.25)) failed: "+
+		"processpool: job timed out twice: worker pid ")
+	assert.ErrorContains(t, err, " did not answer within 409.6ms; retried once on a fresh worker, pid ")
 	childcheck.None(t)
 }
 

@@ -2,7 +2,8 @@
 // take on Python's multiprocessing.Pool and
 // concurrent.futures.ProcessPoolExecutor. The parent sends each job to an
 // idle worker over the worker's stdin and reads the answer from its
-// stdout; a worker that crashes is replaced, and its job retried once.
+// stdout; a worker that crashes, or does not answer within the job's
+// deadline, is replaced, and its job retried once.
 //
 // The worker is usually the same program started again in worker mode:
 // its main checks [IsWorker] first thing and calls [Serve]; the parent
@@ -30,20 +31,32 @@
 // Each worker runs one job at a time, so at most New's workers jobs run at
 // once; Do waits for an idle worker. A worker's error comes back as a
 // [*RemoteError] (message only) and is not retried. A crash, meaning the
-// worker exits, is killed, or writes anything that is not a valid
-// response, replaces the worker and retries the job once on the fresh
-// one; a second crash is returned as a [*CrashError] with the exit status
-// and the tail of the worker's stderr. A job whose ctx ends while it runs
-// is ended the only way a running process can be, by killing its worker,
-// which the next job replaces. The end of New's ctx kills every worker.
+// worker exits (with any status, 0 included), is killed, or writes
+// anything that is not a valid response, replaces the worker and retries
+// the job once on the fresh one; a second crash is returned as a
+// [*CrashError] with the exit status and the tail of the worker's stderr.
+//
+// Every job has a deadline, [Command.JobTimeout] ([DefaultJobTimeout], a
+// minute, unless set; negative for none), or [Pool.DoTimeout]'s for one
+// job, counted from the moment its request is sent. A worker that has not
+// answered by then, because it is stuck, stopped (SIGSTOP) or too slow,
+// is killed with SIGKILL, reaped, and replaced, and the job is retried
+// once with a deadline of its own; if the retry times out too, Do returns
+// a [*CrashError] that says "job timed out twice" and matches
+// [ErrJobTimeout] (its Cause is a [*TimeoutError]). A hung worker holds up
+// a job for at most two deadlines, not forever.
+//
+// A job whose ctx ends while it runs is ended the only way a running
+// process can be, by killing its worker, which the next job replaces. The
+// end of New's ctx kills every worker.
 //
 // Every worker process is waited for (reaped) by a goroutine of the pool,
 // its reaper, which ends when the process exits; Close makes every worker
 // exit (the end of its stdin, or a kill after [Command.Grace]) and waits
 // for every reaper. When Close returns, no worker process, zombie or
 // goroutine of the pool is left. The goroutines of [context.AfterFunc]
-// that kill a worker when a job's ctx ends are joined by the job before
-// Do returns. [Map] joins its goroutines before it returns.
+// and [time.AfterFunc] that kill a worker when a job's ctx ends or its
+// deadline passes are joined by the job before Do returns. [Map] joins its goroutines before it returns.
 //
 // # Wire format
 //
@@ -61,18 +74,28 @@
 //     Resp Resp; Err string}; Err is "" for success or fn's error message.
 //   - parent closes the worker's stdin: Serve returns nil, the worker exits.
 //
-// If a value cannot be encoded (say, an unregistered type in an
-// interface), the sender sends nothing for it, starts a new gob stream,
+// A payload holds at most [MaxFrame] bytes (64 MiB). If a value cannot be
+// encoded (say, an unregistered type in an interface) or its frame would
+// be larger, the sender sends nothing for it, starts a new gob stream,
 // and sets flag 1 on its next frame so that the receiver starts a new
 // decoder too; the request fails in the caller, or the response becomes an
-// error message. Anything else on the worker's stdout is corruption: a
-// header without the magic bytes (text printed by mistake), a payload that
-// is not a frame of the expected type, bytes left over, or a response
-// with the wrong ID. The parent treats it as a crash: it kills the worker
-// and retries the job elsewhere. Because the header gives the length,
-// garbage is caught at its first bytes; it can never leave the parent
-// waiting for the rest of a message that is not coming, and it can never
-// be taken for an answer.
+// error message.
+//
+// Anything else on the worker's stdout is corruption: a header without the
+// magic bytes (text printed by mistake; the error says that the worker
+// wrote to its stdout outside the protocol, and quotes the first bytes),
+// a header that claims more than MaxFrame bytes (a corrupt length; the
+// error names it and the limit), a payload that is not a frame of the
+// expected type, bytes left over, or a response with the wrong ID. The
+// parent treats it as a crash: it kills the worker and retries the job
+// elsewhere. Because the header gives the length, garbage is caught at
+// its first bytes; it can never leave the parent waiting for the rest of
+// a message that is not coming, and it can never be taken for an answer.
+// A corrupt length is refused before anything is allocated for it, and a
+// payload's buffer grows only as its bytes arrive. The worker checks the
+// parent's frames the same way: [Serve] returns an error naming the
+// corruption, which the worker's main writes to stderr before it exits
+// with a non-zero status, and the parent's [*CrashError] shows it.
 //
 // gob sends data, not code: Req and Resp may hold numbers, strings,
 // slices, maps, structs and pointers to them (exported fields only), but
@@ -111,9 +134,16 @@
 // # Pitfalls
 //
 //   - Printing to stdout in a worker. stdout is the protocol: a stray
-//     fmt.Println in fn is corruption, and the job crashes its worker. Log
-//     to stderr, which the pool keeps the end of for its errors and passes
-//     to [Command.Stderr].
+//     fmt.Println in fn is corruption, and the job crashes its worker
+//     ("the worker wrote to its stdout outside the protocol", with what it
+//     wrote). Log to stderr, which the pool keeps the end of for its errors
+//     and passes to [Command.Stderr].
+//   - A deadline shorter than a job. The job deadline is wall-clock time,
+//     and a loaded machine stretches a job's: a worker that is slow, not
+//     hung, is killed twice and the job fails. Set [Command.JobTimeout],
+//     or [Pool.DoTimeout] per job, to many times what a job takes (the
+//     processes mode of integrate uses a bound per point of work plus a
+//     floor); it is there to end hangs, not to enforce speed.
 //   - Forgetting the worker check. The worker's main must call IsWorker
 //     before anything else; a program that starts its own work first
 //     (or, under go test, runs the tests) would start a pool in every

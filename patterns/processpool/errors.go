@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrClosed is returned by [Pool.Do] and [Map] after [Pool.Close] has been
@@ -27,9 +28,10 @@ func (e *RemoteError) Error() string {
 	return fmt.Sprintf("processpool: worker %d: %s", e.PID, e.Msg)
 }
 
-// A CrashError says a worker process died, or broke the protocol, while
-// the pool waited for it. [Pool.Do] returns one when a job crashed two
-// workers in a row: the second crash, with the first in Previous.
+// A CrashError says a worker process died, broke the protocol, or did not
+// answer a job in time, while the pool waited for it. [Pool.Do] returns
+// one when a job failed on two workers in a row: the second failure, with
+// the first in Previous.
 type CrashError struct {
 	// Op is what the pool was doing: "start" (waiting for the worker's
 	// hello), "job" (waiting for a response) or "close" (waiting for the
@@ -37,38 +39,70 @@ type CrashError struct {
 	Op  string
 	PID int
 	// State is how the process ended, as exec.Cmd.Wait saw it; a worker
-	// that broke the protocol was killed by the pool, and shows that.
+	// that broke the protocol or timed out was killed by the pool, and
+	// shows that.
 	State *os.ProcessState
 	// Cause is what the pool saw: the stream ended (io.EOF,
 	// io.ErrUnexpectedEOF), was not a valid frame, or could not be
-	// written.
+	// written; or the worker did not answer in time (a *TimeoutError).
 	Cause error
 	// Stderr is the end of what the worker wrote to its stderr: the last
 	// few KiB, where a Go panic's message and stack are.
 	Stderr string
-	// Previous is the crash of the first attempt, when this is the
-	// crash of the retry.
+	// Previous is the failure of the first attempt, when this is the
+	// failure of the retry.
 	Previous *CrashError
 }
 
 func (e *CrashError) Error() string {
 	var b strings.Builder
-	if e.Previous != nil {
-		fmt.Fprintf(&b, "processpool: worker crashed twice running the job (pid %d, then pid %d); the second time: ",
-			e.Previous.PID, e.PID)
-	} else {
+	switch p := e.Previous; {
+	case p != nil && p.timedOut() && e.timedOut():
+		fmt.Fprintf(&b, "processpool: job timed out twice: worker pid %d %v; "+
+			"retried once on a fresh worker, pid %d, which also %v; both were killed",
+			p.PID, p.Cause, e.PID, e.Cause)
+	case p != nil:
+		verb := "crashed"
+		if p.timedOut() || e.timedOut() {
+			verb = "failed"
+		}
+		fmt.Fprintf(&b, "processpool: worker %s twice running the job (pid %d, then pid %d); ",
+			verb, p.PID, e.PID)
+		if p.timedOut() {
+			fmt.Fprintf(&b, "the first time: %v; ", p.Cause)
+		}
+		b.WriteString("the second time: ")
+		e.describe(&b)
+	case e.timedOut():
+		fmt.Fprintf(&b, "processpool: worker timed out (%s): ", e.Op)
+		e.describe(&b)
+	default:
 		fmt.Fprintf(&b, "processpool: worker crashed (%s): ", e.Op)
+		e.describe(&b)
 	}
-	status := "exit status unknown"
-	if e.State != nil {
-		status = e.State.String() // "exit status 3", "signal: killed"
-	}
-	fmt.Fprintf(&b, "pid %d, %s: %v", e.PID, status, e.Cause)
 	if e.Stderr != "" {
 		fmt.Fprintf(&b, "\nstderr tail:\n%s", strings.TrimRight(e.Stderr, "\n"))
 	}
 	return b.String()
 }
+
+// describe writes the pid, the exit status and the cause.
+func (e *CrashError) describe(b *strings.Builder) {
+	status := "exit status unknown"
+	if e.State != nil {
+		status = e.State.String() // "exit status 3", "signal: killed"
+	}
+	fmt.Fprintf(b, "pid %d, %s: %v", e.PID, status, e.Cause)
+}
+
+func (e *CrashError) timedOut() bool {
+	var t *TimeoutError
+	return errors.As(e.Cause, &t)
+}
+
+// Unwrap returns Cause, so that errors.Is(err, [ErrJobTimeout]) reports
+// whether the (last) attempt timed out.
+func (e *CrashError) Unwrap() error { return e.Cause }
 
 // ExitCode returns the worker's exit code, or -1 if it was killed by a
 // signal or its state is unknown.
@@ -78,6 +112,26 @@ func (e *CrashError) ExitCode() int {
 	}
 	return e.State.ExitCode()
 }
+
+// ErrJobTimeout is matched, with errors.Is, by the error of a job whose
+// worker did not answer within its deadline ([Command.JobTimeout],
+// [Pool.DoTimeout]) on its last attempt.
+var ErrJobTimeout = errors.New("processpool: job timed out")
+
+// A TimeoutError is the Cause of a [*CrashError] for a worker that did not
+// answer a job within its deadline: it was stopped, stuck, or too slow.
+// The pool killed it (SIGKILL, which ends even a stopped process) and
+// reaped it. It matches [ErrJobTimeout].
+type TimeoutError struct {
+	Timeout time.Duration // the job's deadline, from sending the request
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("did not answer within %v", e.Timeout)
+}
+
+// Is reports whether target is ErrJobTimeout.
+func (e *TimeoutError) Is(target error) bool { return target == ErrJobTimeout }
 
 // tailSize is how much of each worker's stderr the pool keeps.
 const tailSize = 4 << 10

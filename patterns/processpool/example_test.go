@@ -82,7 +82,7 @@ func ExamplePool_Do() {
 	// remote error: negative input -1
 	// crashed twice: true exit code: 2 panic in stderr: true
 	// 144 <nil>
-	// {Started:3 Crashed:2 Retried:1 Jobs:2}
+	// {Started:3 Crashed:2 TimedOut:0 Retried:1 Jobs:2}
 }
 
 // A worker program checks IsWorker first thing in main, and serves its

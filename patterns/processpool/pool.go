@@ -1,7 +1,6 @@
 package processpool
 
 import (
-	"bufio"
 	"context"
 	"encoding"
 	"encoding/gob"
@@ -27,8 +26,8 @@ import (
 //
 // The pool starts one goroutine per worker process, the reaper, which
 // calls exec.Cmd.Wait and so ends when the process exits: at the end of
-// its input after [Pool.Close], when killed (a job's ctx, New's ctx, a
-// crash, Close's grace period), or when it crashes. Close is their join
+// its input after [Pool.Close], when killed (a job's ctx or deadline,
+// New's ctx, a crash, Close's grace period), or when it crashes. Close is their join
 // point: when it returns, every worker has been reaped and every reaper
 // has returned.
 type Pool[Req, Resp any] struct {
@@ -60,10 +59,11 @@ type Pool[Req, Resp any] struct {
 
 // Stats are counts since [New].
 type Stats struct {
-	Started int // worker processes started, replacements included
-	Crashed int // jobs' workers that died or broke the protocol
-	Retried int // jobs retried on a fresh worker after a crash
-	Jobs    int // jobs that got a response: a value or a RemoteError
+	Started  int // worker processes started, replacements included
+	Crashed  int // jobs' workers that died, broke the protocol or timed out
+	TimedOut int // of those, the workers killed for not answering in time
+	Retried  int // jobs retried on a fresh worker after a crash
+	Jobs     int // jobs that got a response: a value or a RemoteError
 }
 
 // worker is one worker process. Its fields, except exited and stderr, are
@@ -194,7 +194,7 @@ func (p *Pool[Req, Resp]) start(ctx context.Context) (*worker, error) {
 		stdin:  stdin,
 		stdout: stdoutR,
 		fw:     newFrameWriter(stdin),
-		fr:     newFrameReader(bufio.NewReader(&stdoutReader{stdoutR})),
+		fr:     newFrameReader(&stdoutReader{stdoutR}, fromWorker),
 		stderr: stderr,
 		exited: make(chan struct{}),
 	}
@@ -271,12 +271,17 @@ func (p *Pool[Req, Resp]) enter() bool {
 //
 // If fn returned an error in the worker, Do returns a [*RemoteError] with
 // its message, and the worker goes on serving. If the worker crashes (it
-// exits, is killed, or writes anything that is not a valid response), Do
-// replaces it with a fresh process and sends req once more; if that
-// worker crashes too, Do returns a [*CrashError] that says the worker
-// crashed twice, with the second one's exit status and stderr tail (and
-// the first one in Previous). req must therefore be safe to run twice.
-// If req cannot be encoded, Do returns that error and sends nothing.
+// exits, even with status 0, is killed, or writes anything that is not a
+// valid response) or does not answer within the job's deadline
+// ([Command.JobTimeout]; the pool then kills it with SIGKILL, which ends a
+// stopped process too, and reaps it), Do replaces it with a fresh process
+// and sends req once more, with a deadline of its own. If that attempt
+// fails too, Do returns a [*CrashError] for it, with the first in
+// Previous: "worker crashed twice running the job", with the second
+// worker's exit status and stderr tail, or "job timed out twice" when
+// neither answered in time, which matches [ErrJobTimeout] with errors.Is.
+// req must therefore be safe to run twice. If req cannot be encoded, Do
+// returns that error and sends nothing.
 //
 // If ctx is done while Do waits for a worker, Do returns ctx.Err(). If ctx
 // is done while the job runs, Do kills the worker (a process in the middle
@@ -286,7 +291,20 @@ func (p *Pool[Req, Resp]) enter() bool {
 // that wraps its cause. After Close has been called, Do returns
 // [ErrClosed] and starts nothing.
 func (p *Pool[Req, Resp]) Do(ctx context.Context, req Req) (Resp, error) {
+	return p.DoTimeout(ctx, req, 0)
+}
+
+// DoTimeout is [Pool.Do] with timeout, instead of [Command.JobTimeout], as
+// the deadline of each attempt at the job: positive is the deadline, 0
+// means the pool's JobTimeout, and negative means no deadline. Use it
+// when the time a job may take depends on the job, such as a chunk's
+// size.
+func (p *Pool[Req, Resp]) DoTimeout(ctx context.Context, req Req, timeout time.Duration) (Resp, error) {
 	var zero Resp
+	if timeout == 0 {
+		timeout = p.cmd.JobTimeout
+	}
+	timeout = jobTimeout(timeout)
 	if !p.enter() {
 		return zero, ErrClosed
 	}
@@ -324,7 +342,7 @@ func (p *Pool[Req, Resp]) Do(ctx context.Context, req Req) (Resp, error) {
 				return zero, err
 			}
 		}
-		resp, alive, err := p.run(ctx, w, req)
+		resp, alive, err := p.run(ctx, w, req, timeout)
 		if !alive {
 			w = nil
 		}
@@ -336,7 +354,12 @@ func (p *Pool[Req, Resp]) Do(ctx context.Context, req Req) (Resp, error) {
 			}
 			return resp, err
 		}
-		p.count(func(s *Stats) { s.Crashed++ })
+		p.count(func(s *Stats) {
+			s.Crashed++
+			if crash.timedOut() {
+				s.TimedOut++
+			}
+		})
 		if first != nil {
 			crash.Previous = first
 			return zero, crash
@@ -346,21 +369,31 @@ func (p *Pool[Req, Resp]) Do(ctx context.Context, req Req) (Resp, error) {
 	}
 }
 
-// run sends req to w and reads the response. alive reports whether w can
-// run another job; if not, it has been killed and reaped.
-func (p *Pool[Req, Resp]) run(ctx context.Context, w *worker, req Req) (_ Resp, alive bool, _ error) {
+// run sends req to w and reads the response, within timeout if it is not
+// 0. alive reports whether w can run another job; if not, it has been
+// killed and reaped.
+func (p *Pool[Req, Resp]) run(ctx context.Context, w *worker, req Req, timeout time.Duration) (_ Resp, alive bool, _ error) {
 	var zero Resp
 	w.nextID++
 	id := w.nextID
-	// If ctx ends during the job, we kill the worker: that ends our
-	// write or read with an error. The AfterFunc is in place before
-	// the write, which blocks if the worker does not read.
+	// If ctx ends during the job, or its deadline passes, we kill the
+	// worker: that ends our write or read with an error. Both are in
+	// place before the write, which blocks if the worker does not read.
 	killed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { w.kill(); close(killed) })
+	expired := make(chan struct{})
+	var deadline *time.Timer
+	if timeout > 0 {
+		deadline = time.AfterFunc(timeout, func() { w.kill(); close(expired) })
+	}
 	err := w.fw.write(request[Req]{ID: id, Req: req})
 	var r response[Resp]
 	if err == nil {
 		r, err = readResponse[Resp](w.fr, id)
+	}
+	timedOut := deadline != nil && !deadline.Stop()
+	if timedOut {
+		<-expired // the kill has been sent; the timer's func has returned
 	}
 	if !stop() {
 		// Killed: whatever we read, the worker is gone.
@@ -370,12 +403,28 @@ func (p *Pool[Req, Resp]) run(ctx context.Context, w *worker, req Req) (_ Resp, 
 	}
 	var eerr *encodeError
 	switch {
+	case timedOut && err == nil: // the answer came as the deadline passed
+		w.discard()
+		if r.Err != "" {
+			return zero, false, &RemoteError{PID: w.pid, Msg: r.Err}
+		}
+		return r.Resp, false, nil
+	case timedOut: // the kill ended the read, or the write
+		crash := w.crash("job", &TimeoutError{Timeout: timeout})
+		if p.ctx.Err() != nil {
+			return zero, false, p.ctxErr()
+		}
+		return zero, false, crash
 	case errors.As(err, &eerr): // nothing was sent; the worker is idle
 		return zero, true, fmt.Errorf("processpool: cannot send the request: %w", err)
 	case err != nil: // a crash, or the pool's ctx killed it
 		crash := w.crash("job", err)
 		if p.ctx.Err() != nil {
 			return zero, false, p.ctxErr()
+		}
+		if crash.ExitCode() == 0 && errors.Is(err, io.EOF) {
+			crash.Cause = fmt.Errorf("the worker exited with status 0 in the middle of a job, "+
+				"without answering (does the job call os.Exit?): %w", err)
 		}
 		return zero, false, crash
 	case r.Err != "":
@@ -387,9 +436,10 @@ func (p *Pool[Req, Resp]) run(ctx context.Context, w *worker, req Req) (_ Resp, 
 // Close stops the pool: Do and Map return [ErrClosed] from now on, and
 // calls waiting for a worker give up with it. Close then waits for the
 // running jobs to finish (it does not cancel them: cancel their ctx, or
-// New's, for that), closes each worker's stdin so that [Serve] returns and
-// the worker exits, waits up to [Command.Grace] for them to exit, kills
-// any still running, and reaps them all.
+// New's, for that; a hung one ends at its deadline), closes each
+// worker's stdin so that [Serve] returns and the worker exits, waits up
+// to [Command.Grace] for them to exit, kills any still running, and reaps
+// them all.
 //
 // When Close returns, no worker process and no goroutine of the pool is
 // left. It returns nil if every worker exited with status 0, and

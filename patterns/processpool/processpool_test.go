@@ -11,11 +11,19 @@ package processpool_test
 // the job. Every wait is bounded by the kill that the test provokes, or
 // else by go test's -timeout. No test runs in parallel: childcheck sees
 // every child of the binary.
+//
+// The job deadline is the one real-time bound here, and the tests of it
+// want it to fire: a worker stops itself with SIGSTOP, and the pool must
+// kill it after stopTimeout. Every other job under that deadline is a
+// trivial one (a square, microseconds), so that a loaded machine cannot
+// make a healthy worker miss it.
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -29,6 +37,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
+
+// stopTimeout is the job deadline in the tests where a worker stops: long
+// beside the round trip of a trivial job on a loaded machine, short
+// enough that each test that waits for it takes well under a second.
+const stopTimeout = 300 * time.Millisecond
 
 // The names this binary answers to as a worker.
 const (
@@ -96,9 +109,11 @@ type job struct {
 	Mode string // how to misbehave: see testJob
 	// Once, if set, is a file that the job creates with O_EXCL: only
 	// the attempt that creates it misbehaves, so a job crashes exactly
-	// once, whichever worker runs it.
-	Once string
-	Gate string // the FIFO of Mode "gate"
+	// once, whichever worker runs it. The attempts after it behave as
+	// After says ("" for well).
+	Once  string
+	After string
+	Gate  string // the FIFO of Mode "gate"
 	// Extra is sent as it is; gob cannot send an unregistered type in
 	// an interface, which lets a test make a request unsendable.
 	Extra any
@@ -117,7 +132,7 @@ func testJob(_ context.Context, j job) (result, error) {
 	if j.Once != "" {
 		f, err := os.OpenFile(j.Once, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
-			mode = "" // not the first attempt: behave
+			mode = j.After // not the first attempt
 		} else {
 			f.Close()
 		}
@@ -132,8 +147,16 @@ func testJob(_ context.Context, j job) (result, error) {
 	case "exit":
 		fmt.Fprintf(os.Stderr, "job %d: exiting with status 3\n", j.N)
 		os.Exit(3)
+	case "exit0": // exits as if all were well, without answering
+		os.Exit(0)
 	case "garbage": // stdout is the protocol: this corrupts it
 		fmt.Println("this is not a frame")
+	case "badframe": // a frame header, and a payload that is not gob
+		os.Stdout.Write(append(frameHeader(5), "junk!"...))
+	case "hugeframe": // a corrupt frame header: it claims 4 GiB
+		os.Stdout.Write(frameHeader(math.MaxUint32))
+	case "stop": // SIGSTOP: as hung as a process can be
+		stopSelf()
 	case "gate": // run until the test closes its end of the FIFO, or kills us
 		f, err := os.Open(j.Gate)
 		if err != nil {
@@ -149,6 +172,12 @@ func testJob(_ context.Context, j job) (result, error) {
 		return result{}, fmt.Errorf("unknown mode %q", mode)
 	}
 	return r, nil
+}
+
+// frameHeader returns the header of a frame (see the package doc's wire
+// format) that claims n bytes of payload.
+func frameHeader(n uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{0xF0, 'p', 'p', 1, 0}, n)
 }
 
 // command returns a Command that runs the test worker, with env added.
@@ -333,9 +362,11 @@ func TestUnsendableValuesAreErrorsNotCrashes(t *testing.T) {
 }
 
 func TestCrashOnceIsRetriedOnFreshWorker(t *testing.T) {
-	for _, mode := range []string{"panic", "exit", "garbage"} {
+	for _, mode := range []string{"panic", "exit", "exit0", "garbage", "badframe", "hugeframe", "stop"} {
 		t.Run(mode, func(t *testing.T) {
-			p := newPool(t, command(t), 1)
+			cmd := command(t)
+			cmd.JobTimeout = stopTimeout
+			p := newPool(t, cmd, 1)
 			r, err := p.Do(t.Context(), job{N: 1})
 			require.NoError(t, err)
 			first := r.PID
@@ -346,8 +377,12 @@ func TestCrashOnceIsRetriedOnFreshWorker(t *testing.T) {
 			assert.Equal(t, 25, r.Square)
 			assert.NotEqual(t, first, r.PID, "the retry runs on a fresh worker")
 			assert.FileExists(t, marker, "the first attempt did misbehave")
-			assert.NotContains(t, childPIDs(t), first, "the crashed worker is reaped")
-			assert.Equal(t, processpool.Stats{Started: 2, Crashed: 1, Retried: 1, Jobs: 2}, p.Stats())
+			assert.NotContains(t, childPIDs(t), first, "the failed worker is reaped")
+			want := processpool.Stats{Started: 2, Crashed: 1, Retried: 1, Jobs: 2}
+			if mode == "stop" {
+				want.TimedOut = 1
+			}
+			assert.Equal(t, want, p.Stats())
 
 			// The replacement stays in the pool.
 			again, err := p.Do(t.Context(), job{N: 2})
@@ -388,7 +423,13 @@ func TestCrashTwiceReturnsCrashError(t *testing.T) {
 	}{
 		{"panic", 2, "exit status 2", "panic: job 9 panicked", "EOF"},
 		{"exit", 3, "exit status 3", "job 9: exiting with status 3", "EOF"},
-		{"garbage", -1, "signal: killed", "", `not a frame: starts with "this is n"`},
+		{"exit0", 0, "exit status 0", "",
+			"the worker exited with status 0 in the middle of a job, without answering (does the job call os.Exit?): EOF"},
+		{"garbage", -1, "signal: killed", "",
+			`corrupt stream: the worker wrote to its stdout outside the protocol (stdout is the pool's: a worker must log to stderr): "this is not a frame\n"`},
+		{"badframe", -1, "signal: killed", "", "corrupt stream: a frame from the worker is not a *processpool.response["},
+		{"hugeframe", -1, "signal: killed", "",
+			"corrupt stream: a frame header from the worker claims 4294967295 bytes, over the limit of 67108864 (processpool.MaxFrame)"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			cmd := command(t)
@@ -422,6 +463,66 @@ func TestCrashTwiceReturnsCrashError(t *testing.T) {
 			assert.Contains(t, stderr.String(), tc.wantStderr)
 		})
 	}
+}
+
+func TestStoppedWorkerIsKilledAndTheJobRetriedOnce(t *testing.T) {
+	// The pool's deadline is the default, a minute; DoTimeout sets this
+	// job's. Each worker that gets the job stops itself with SIGSTOP.
+	p := newPool(t, command(t), 1)
+	_, err := p.DoTimeout(t.Context(), job{N: 4, Mode: "stop"}, stopTimeout)
+
+	require.ErrorIs(t, err, processpool.ErrJobTimeout)
+	var timeout *processpool.TimeoutError
+	require.ErrorAs(t, err, &timeout)
+	assert.Equal(t, stopTimeout, timeout.Timeout)
+	var crash *processpool.CrashError
+	require.ErrorAs(t, err, &crash)
+	require.NotNil(t, crash.Previous, "the first attempt is kept")
+	assert.NotEqual(t, crash.Previous.PID, crash.PID, "the retry ran on a fresh worker")
+	assert.EqualError(t, err, fmt.Sprintf("processpool: job timed out twice: "+
+		"worker pid %d did not answer within 300ms; retried once on a fresh worker, pid %d, "+
+		"which also did not answer within 300ms; both were killed", crash.Previous.PID, crash.PID))
+	for _, c := range []*processpool.CrashError{crash, crash.Previous} {
+		assert.Equal(t, "job", c.Op)
+		assert.Equal(t, "signal: killed", c.State.String(), "SIGKILL ends a stopped process")
+		assert.NotContains(t, childPIDs(t), c.PID, "the stopped worker is reaped")
+	}
+	assert.Equal(t, processpool.Stats{Started: 2, Crashed: 2, TimedOut: 2, Retried: 1}, p.Stats())
+
+	// The pool goes on: the empty slot gets a fresh worker.
+	r, err := p.Do(t.Context(), job{N: 3})
+	require.NoError(t, err)
+	assert.Equal(t, 9, r.Square)
+	closeAndCheck(t, p)
+}
+
+func TestMapNamesTheJobThatTimedOut(t *testing.T) {
+	cmd := command(t)
+	cmd.JobTimeout = stopTimeout
+	p := newPool(t, cmd, 2)
+	reqs := []job{{N: 0}, {N: 1, Mode: "stop"}, {N: 2}}
+	out, err := processpool.Map(t.Context(), p, reqs)
+	assert.Nil(t, out)
+	require.ErrorContains(t, err, "processpool: request 1: processpool: job timed out twice: worker pid ")
+	assert.ErrorIs(t, err, processpool.ErrJobTimeout)
+	assert.Equal(t, 2, p.Stats().TimedOut)
+	closeAndCheck(t, p)
+}
+
+func TestTimeoutThenCrashSaysBoth(t *testing.T) {
+	// The first attempt stops and times out, the retry exits: the error
+	// says both, and errors.Is tells about the last attempt.
+	cmd := command(t)
+	cmd.JobTimeout = stopTimeout
+	p := newPool(t, cmd, 1)
+	marker := filepath.Join(t.TempDir(), "stopped")
+	_, err := p.Do(t.Context(), job{N: 7, Mode: "stop", Once: marker, After: "exit"})
+	require.ErrorContains(t, err, "processpool: worker failed twice running the job (pid ")
+	assert.ErrorContains(t, err, "; the first time: did not answer within 300ms; the second time: pid ")
+	assert.ErrorContains(t, err, ", exit status 3: EOF")
+	assert.NotErrorIs(t, err, processpool.ErrJobTimeout, "the last attempt crashed")
+	assert.Equal(t, processpool.Stats{Started: 2, Crashed: 2, TimedOut: 1, Retried: 1}, p.Stats())
+	closeAndCheck(t, p)
 }
 
 func TestDoCancelKillsTheWorker(t *testing.T) {
@@ -626,7 +727,9 @@ func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 	}, {
 		name: "prints before the hello",
 		cmd:  command(t, beforeHelloEnv+"=print"),
-		want: []string{"signal: killed", `not a frame: starts with "hello, I "`},
+		want: []string{"signal: killed",
+			`waiting for the hello frame: corrupt stream: the worker wrote to its stdout outside the protocol`,
+			`"hello, I am not a frame\n"`},
 		// The pool killed it as soon as it saw the text.
 		wantExit: -1,
 	}, {

@@ -1,12 +1,14 @@
 package processpool
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // The frames of the wire format (see the package doc). Each is decoded
@@ -45,10 +47,20 @@ const (
 	// sender's encoder failed on an earlier value and was replaced, so
 	// the receiver must replace its decoder too.
 	flagReset = 1
-	// maxFrame bounds the length a header may claim, so that a corrupt
-	// header cannot make the reader allocate without limit.
-	maxFrame = 1 << 30
+	// quoteLen is how many of the bytes that are not a frame an error
+	// quotes.
+	quoteLen = 64
 )
+
+// MaxFrame is the largest payload, in bytes, that a frame may carry, in
+// either direction: a request or response whose gob encoding is larger
+// is an error that sends nothing, and a header that claims more is
+// corruption. It bounds what a corrupt length can make the reader wait
+// for, and the reader allocates the payload as its bytes arrive, not all
+// at once, so a corrupt length costs no more memory than the bytes that
+// really came. 64 MiB is far more than a job should carry (send
+// descriptions of work, not the data: see the package doc's Pitfalls).
+const MaxFrame = 64 << 20
 
 // A corruptError says the bytes read were not a valid frame: the peer
 // wrote something that is not the protocol, or a frame that does not
@@ -72,26 +84,32 @@ func (e *encodeError) Unwrap() error { return e.err }
 // frameWriter writes frames to w. It is used by one goroutine at a time.
 type frameWriter struct {
 	w     io.Writer
+	max   int          // the largest payload it sends: MaxFrame
 	buf   bytes.Buffer // the frame being built; enc writes into it
 	enc   *gob.Encoder
 	reset bool // the next frame starts a new gob stream
 }
 
 func newFrameWriter(w io.Writer) *frameWriter {
-	fw := &frameWriter{w: w}
+	fw := &frameWriter{w: w, max: MaxFrame}
 	fw.enc = gob.NewEncoder(&fw.buf)
 	return fw
 }
 
 // write encodes v as one frame and writes it with a single Write. If v
-// cannot be encoded it returns an *encodeError and writes nothing; the
-// gob encoder may then believe it has sent type definitions that were
-// never written, so we replace it, and the next frame tells the reader to
-// start afresh. Any other error is the writer's.
+// cannot be encoded, or its frame would be over the limit, it returns an
+// *encodeError and writes nothing; the gob encoder may then believe it
+// has sent type definitions that were never written, so we replace it,
+// and the next frame tells the reader to start afresh. Any other error is
+// the writer's.
 func (fw *frameWriter) write(v any) error {
 	fw.buf.Reset()
 	fw.buf.Write(make([]byte, headerLen))
-	if err := fw.enc.Encode(v); err != nil {
+	err := fw.enc.Encode(v)
+	if n := fw.buf.Len() - headerLen; err == nil && n > fw.max {
+		err = fmt.Errorf("a frame of %d bytes is over the limit of %d (processpool.MaxFrame)", n, fw.max)
+	}
+	if err != nil {
 		fw.enc = gob.NewEncoder(&fw.buf)
 		fw.reset = true
 		return &encodeError{err}
@@ -101,9 +119,6 @@ func (fw *frameWriter) write(v any) error {
 	if fw.reset {
 		b[4] = flagReset
 	}
-	if len(b)-headerLen > maxFrame {
-		return &encodeError{fmt.Errorf("frame of %d bytes is over the limit of %d", len(b)-headerLen, maxFrame)}
-	}
 	binary.BigEndian.PutUint32(b[5:headerLen], uint32(len(b)-headerLen))
 	if _, err := fw.w.Write(b); err != nil {
 		return err
@@ -112,15 +127,32 @@ func (fw *frameWriter) write(v any) error {
 	return nil
 }
 
+// Who sent the frames a frameReader reads, for its errors.
+const (
+	fromWorker = "the worker" // the pool reads the worker's stdout
+	fromParent = "the parent" // Serve reads its stdin
+)
+
 // frameReader reads frames from r. It is used by one goroutine at a time.
 type frameReader struct {
-	r       io.Reader
+	r       *bufio.Reader
+	from    string // fromWorker or fromParent
+	max     int    // the largest payload it accepts: MaxFrame
 	payload []byte
 	src     bytes.Reader // the current payload; dec reads from it
 	dec     *gob.Decoder
 }
 
-func newFrameReader(r io.Reader) *frameReader { return &frameReader{r: r} }
+// newFrameReader returns a reader of the frames that from (fromWorker or
+// fromParent) writes to r. It buffers r, unless r is a *bufio.Reader
+// already; nothing else may read from r.
+func newFrameReader(r io.Reader, from string) *frameReader {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
+	return &frameReader{r: br, from: from, max: MaxFrame}
+}
 
 // read reads one frame and decodes it into v, a pointer. It returns
 // io.EOF if r ended cleanly before a frame, a *corruptError if the bytes
@@ -130,32 +162,27 @@ func newFrameReader(r io.Reader) *frameReader { return &frameReader{r: r} }
 // Because the header gives the payload's length, a decoder never waits
 // for bytes beyond the frame: garbage is reported as soon as its first
 // bytes arrive, instead of leaving gob waiting for a message that never
-// ends.
+// ends. A length over the limit is reported before anything is
+// allocated for it.
 func (fr *frameReader) read(v any) error {
 	var h [headerLen]byte
 	if n, err := io.ReadFull(fr.r, h[:]); err != nil {
 		// A few stray bytes and then the end of the stream: report
 		// the stray bytes, which say more than "unexpected EOF".
-		if errors.Is(err, io.ErrUnexpectedEOF) && h[0] != magic[0] {
-			return corrupt("not a frame: starts with %q", h[:n])
+		if errors.Is(err, io.ErrUnexpectedEOF) && !bytes.HasPrefix(magic[:], h[:min(n, len(magic))]) {
+			return fr.outside(h[:n])
 		}
 		return err
 	}
 	if [4]byte(h[:4]) != magic {
-		return corrupt("not a frame: starts with %q", h[:])
+		return fr.outside(h[:])
 	}
 	n := binary.BigEndian.Uint32(h[5:])
-	if n > maxFrame {
-		return corrupt("frame claims %d bytes, over the limit of %d", n, maxFrame)
+	if uint64(n) > uint64(fr.max) {
+		return corrupt("a frame header from %s claims %d bytes, over the limit of %d (processpool.MaxFrame)",
+			fr.from, n, fr.max)
 	}
-	if cap(fr.payload) < int(n) {
-		fr.payload = make([]byte, n)
-	}
-	fr.payload = fr.payload[:n]
-	if _, err := io.ReadFull(fr.r, fr.payload); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
+	if err := fr.readPayload(int(n)); err != nil {
 		return err
 	}
 	fr.src.Reset(fr.payload)
@@ -165,12 +192,53 @@ func (fr *frameReader) read(v any) error {
 		fr.dec = gob.NewDecoder(&fr.src)
 	}
 	if err := fr.dec.Decode(v); err != nil {
-		return corrupt("decoding a %T: %v", v, err)
+		return corrupt("a frame from %s is not a %T: %v", fr.from, v, err)
 	}
 	if fr.src.Len() != 0 {
-		return corrupt("%d bytes left over after a %T", fr.src.Len(), v)
+		return corrupt("%d bytes left over after a %T in a frame from %s", fr.src.Len(), v, fr.from)
 	}
 	return nil
+}
+
+// readPayload reads the n bytes of a frame's payload into fr.payload. It
+// grows the buffer as the bytes arrive, doubling it, rather than
+// allocating n bytes up front: a corrupt length under the limit, followed
+// by a few bytes and the end of the stream, costs only those bytes.
+func (fr *frameReader) readPayload(n int) error {
+	fr.payload = fr.payload[:0]
+	for len(fr.payload) < n {
+		if len(fr.payload) == cap(fr.payload) {
+			fr.payload = slices.Grow(fr.payload, min(n, max(2*cap(fr.payload), 4<<10))-len(fr.payload))
+		}
+		end := min(n, cap(fr.payload))
+		m, err := io.ReadFull(fr.r, fr.payload[len(fr.payload):end])
+		fr.payload = fr.payload[:len(fr.payload)+m]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// outside returns the error for bytes b, read where a frame header should
+// be, that are not one: something wrote to the stream outside the
+// protocol, such as a stray fmt.Println in a worker. It quotes b and the
+// bytes already buffered after it, up to quoteLen bytes in all, and up to
+// the first byte that could start a frame; it never waits for more.
+func (fr *frameReader) outside(b []byte) error {
+	more, _ := fr.r.Peek(min(fr.r.Buffered(), max(quoteLen-len(b), 0)))
+	text := append(bytes.Clone(b), more...)
+	if i := bytes.IndexByte(text[1:], magic[0]); i >= 0 {
+		text = text[:i+1]
+	}
+	if fr.from == fromWorker {
+		return corrupt("the worker wrote to its stdout outside the protocol "+
+			"(stdout is the pool's: a worker must log to stderr): %q", text)
+	}
+	return corrupt("the parent wrote to the worker's stdin outside the protocol: %q", text)
 }
 
 // readResponse reads the response to request id.

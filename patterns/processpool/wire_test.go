@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -29,7 +32,7 @@ func TestFramesRoundTrip(t *testing.T) {
 	type point struct{ X, Y int }
 	b := frames(t, hello{PID: 42}, request[point]{ID: 1, Req: point{1, 2}},
 		request[point]{ID: 2}) // all zero fields: gob omits them
-	fr := newFrameReader(bytes.NewReader(b))
+	fr := newFrameReader(bytes.NewReader(b), fromWorker)
 	var h hello
 	require.NoError(t, fr.read(&h))
 	assert.Equal(t, 42, h.PID)
@@ -41,30 +44,43 @@ func TestFramesRoundTrip(t *testing.T) {
 	assert.ErrorIs(t, fr.read(&r2), io.EOF, "a clean end between frames")
 }
 
+// header returns a frame header that claims n bytes of payload.
+func header(n uint32) []byte {
+	h := append(magic[:], 0, 0, 0, 0, 0)
+	binary.BigEndian.PutUint32(h[5:], n)
+	return h
+}
+
 func TestFrameReaderRejectsWhatIsNotAFrame(t *testing.T) {
 	valid := frames(t, hello{PID: 1})
 	// The same frame, claiming 3 more bytes that are there but that gob
 	// does not use.
 	padded := append(bytes.Clone(valid), 0, 0, 0)
 	binary.BigEndian.PutUint32(padded[5:9], uint32(len(valid)-headerLen+3))
-	huge := bytes.Clone(valid)
-	binary.BigEndian.PutUint32(huge[5:9], maxFrame+1)
 	for _, tc := range []struct {
 		name, in, want string
 		corrupt        bool
 	}{
-		{"text", "panic: oops\n", `not a frame: starts with "panic: oo"`, true},
-		{"one stray byte", "x", `not a frame: starts with "x"`, true},
-		{"text before a frame", "hi\n" + string(valid), `not a frame: starts with "hi\n`, true},
+		{"text", "panic: oops\n",
+			`the worker wrote to its stdout outside the protocol (stdout is the pool's: a worker must log to stderr): "panic: oops\n"`, true},
+		{"one stray byte", "x", `outside the protocol (stdout is the pool's: a worker must log to stderr): "x"`, true},
+		{"text before a frame", "hi\n" + string(valid), `outside the protocol (stdout is the pool's: a worker must log to stderr): "hi\n"`, true},
+		{"long text", strings.Repeat("0123456789", 10),
+			`outside the protocol (stdout is the pool's: a worker must log to stderr): "` + strings.Repeat("0123456789", 6) + `0123"`, true},
 		{"header cut short", string(valid[:4]), "unexpected EOF", false},
 		{"payload cut short", string(valid[:len(valid)-1]), "unexpected EOF", false},
-		{"bytes left over", string(padded), "3 bytes left over after a *processpool.hello", true},
-		{"length over the limit", string(huge), "frame claims 1073741825 bytes", true},
-		{"wrong type", string(frames(t, request[string]{ID: 1, Req: "x"})), "decoding a *processpool.hello: gob: type mismatch", true},
+		{"bytes left over", string(padded), "3 bytes left over after a *processpool.hello in a frame from the worker", true},
+		{"length just over the limit", string(header(MaxFrame + 1)),
+			"a frame header from the worker claims 67108865 bytes, over the limit of 67108864 (processpool.MaxFrame)", true},
+		{"huge length", string(header(math.MaxUint32)) + "more",
+			"a frame header from the worker claims 4294967295 bytes, over the limit of 67108864 (processpool.MaxFrame)", true},
+		{"garbage payload", string(header(5)) + "junk!", "a frame from the worker is not a *processpool.hello: ", true},
+		{"wrong type", string(frames(t, request[string]{ID: 1, Req: "x"})),
+			"a frame from the worker is not a *processpool.hello: gob: type mismatch", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var h hello
-			err := newFrameReader(strings.NewReader(tc.in)).read(&h)
+			err := newFrameReader(strings.NewReader(tc.in), fromWorker).read(&h)
 			require.ErrorContains(t, err, tc.want)
 			var c *corruptError
 			assert.Equal(t, tc.corrupt, errors.As(err, &c), "corruptError: %v", err)
@@ -72,8 +88,52 @@ func TestFrameReaderRejectsWhatIsNotAFrame(t *testing.T) {
 	}
 }
 
+func TestFrameReaderAllocatesAsBytesArrive(t *testing.T) {
+	// A header that claims the most a frame may hold, then 10 bytes and
+	// the end: the reader must not allocate 64 MiB for them.
+	in := append(header(MaxFrame), "0123456789"...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var h hello
+	err := newFrameReader(bytes.NewReader(in), fromWorker).read(&h)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20),
+		"bytes allocated to read 10 bytes of a frame that claims 64 MiB")
+}
+
+func TestFramesUpToTheLimit(t *testing.T) {
+	// A small limit on both sides: a frame at the limit goes through, one
+	// byte more is not sent, and the stream goes on after it.
+	var buf bytes.Buffer
+	fw := newFrameWriter(&buf)
+	fits := request[string]{ID: 1, Req: "x"}
+	require.NoError(t, fw.write(fits))
+	firstSize := buf.Len() - headerLen
+	// gob sends a type's definition once, with its first value: measure
+	// the second frame, which holds only a value.
+	require.NoError(t, fw.write(fits))
+	size := buf.Len() - firstSize - 2*headerLen
+	fw.max = size
+	require.NoError(t, fw.write(request[string]{ID: 2, Req: "y"}), "a frame of exactly the limit")
+	err := fw.write(request[string]{ID: 3, Req: "zz"})
+	var eerr *encodeError
+	require.ErrorAs(t, err, &eerr)
+	assert.ErrorContains(t, err, fmt.Sprintf("a frame of %d bytes is over the limit of %d (processpool.MaxFrame)", size+1, size))
+	fw.max = MaxFrame
+	require.NoError(t, fw.write(request[string]{ID: 4, Req: "w"}))
+
+	fr := newFrameReader(&buf, fromParent)
+	fr.max = firstSize // the largest frame, with the type
+	for _, want := range []request[string]{{ID: 1, Req: "x"}, {ID: 1, Req: "x"}, {ID: 2, Req: "y"}, {ID: 4, Req: "w"}} {
+		var got request[string]
+		require.NoError(t, fr.read(&got))
+		assert.Equal(t, want, got)
+	}
+}
+
 func TestReadResponseChecksTheID(t *testing.T) {
-	fr := newFrameReader(bytes.NewReader(frames(t, response[int]{ID: 2, Resp: 4})))
+	fr := newFrameReader(bytes.NewReader(frames(t, response[int]{ID: 2, Resp: 4})), fromWorker)
 	_, err := readResponse[int](fr, 1)
 	assert.EqualError(t, err, "corrupt stream: got the response to request 2, want 1")
 }
@@ -92,7 +152,7 @@ func TestEncodeErrorResetsTheStream(t *testing.T) {
 	assert.Equal(t, byte(0), b[4], "first frame: no reset")
 	assert.Equal(t, byte(flagReset), b[n+4], "the frame after the failure: reset")
 
-	fr := newFrameReader(&buf)
+	fr := newFrameReader(&buf, fromWorker)
 	r1, err := readResponse[any](fr, 1)
 	require.NoError(t, err)
 	assert.Equal(t, 1, r1.Resp)
@@ -116,7 +176,7 @@ func TestServe(t *testing.T) {
 			return n * n, nil
 		})
 	require.NoError(t, err, "the end of the input ends Serve")
-	fr := newFrameReader(&out)
+	fr := newFrameReader(&out, fromWorker)
 	var h hello
 	require.NoError(t, fr.read(&h), "the hello comes first")
 	assert.Positive(t, h.PID)
@@ -133,11 +193,25 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeRejectsCorruptInput(t *testing.T) {
-	in := append(frames(t, request[int]{ID: 1, Req: 3}), "garbage"...)
-	var out bytes.Buffer
-	err := Serve(t.Context(), bytes.NewReader(in), &out,
-		func(_ context.Context, n int) (int, error) { return n, nil })
-	assert.ErrorContains(t, err, `processpool: reading a request: corrupt stream: not a frame: starts with "garbage"`)
+	first := frames(t, request[int]{ID: 1, Req: 3})
+	for _, tc := range []struct{ name, after, want string }{
+		{"text", "garbage",
+			`processpool: reading a request: corrupt stream: the parent wrote to the worker's stdin outside the protocol: "garbage"`},
+		{"huge length", string(header(math.MaxUint32)),
+			"processpool: reading a request: corrupt stream: a frame header from the parent claims 4294967295 bytes, " +
+				"over the limit of 67108864 (processpool.MaxFrame)"},
+		{"garbage payload", string(header(5)) + "junk!",
+			"processpool: reading a request: corrupt stream: a frame from the parent is not a *processpool.request[int]: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			calls := 0
+			err := Serve(t.Context(), bytes.NewReader(append(bytes.Clone(first), tc.after...)), &out,
+				func(_ context.Context, n int) (int, error) { calls++; return n, nil })
+			assert.ErrorContains(t, err, tc.want)
+			assert.Equal(t, 1, calls, "the valid request before the corruption is served")
+		})
+	}
 }
 
 func TestServeStopsWhenCtxIsDone(t *testing.T) {

@@ -1,7 +1,6 @@
 package processpool
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +25,11 @@ func IsWorker(name string) bool {
 // w, one request at a time, in order. It returns nil when r ends cleanly
 // between two requests (the parent closed our stdin: time to exit), and an
 // error if a write fails or r holds anything that is not a request frame of
-// type Req.
+// type Req; the error says what it found (bytes outside the protocol, which
+// it quotes, a header that claims more than [MaxFrame] bytes, or a payload
+// that does not decode). The worker's main should write it to stderr and
+// exit with a non-zero status, as below: the pool shows that stderr in its
+// [*CrashError].
 //
 // If fn returns an error, its message (only the message: an error value
 // cannot cross a process boundary) goes back to the parent, where [Pool.Do]
@@ -56,7 +59,7 @@ func Serve[Req, Resp any](ctx context.Context, r io.Reader, w io.Writer,
 	if err := fw.write(hello{PID: os.Getpid()}); err != nil {
 		return fmt.Errorf("processpool: sending hello: %w", err)
 	}
-	fr := newFrameReader(bufio.NewReader(r))
+	fr := newFrameReader(r, fromParent)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -96,8 +99,14 @@ func Serve[Req, Resp any](ctx context.Context, r io.Reader, w io.Writer,
 // closing its stdin, when [Command.Grace] is 0.
 const DefaultGrace = 5 * time.Second
 
-// Command says how to start a worker process: a program whose main calls
-// [Serve] on its stdin and stdout.
+// DefaultJobTimeout is a job's deadline when [Command.JobTimeout] is 0: a
+// minute, far longer than the milliseconds to seconds a job should take
+// (see the package doc, When to use), so that only a worker that is stuck
+// or stopped meets it. Set JobTimeout for jobs that may take longer.
+const DefaultJobTimeout = time.Minute
+
+// Command says how to start a worker process, a program whose main calls
+// [Serve] on its stdin and stdout, and how long the pool waits for it.
 type Command struct {
 	Path string   // the executable
 	Args []string // arguments after the program name
@@ -114,6 +123,17 @@ type Command struct {
 	// dead worker's stderr to be closed (exec.Cmd.WaitDelay). 0 means
 	// DefaultGrace.
 	Grace time.Duration
+
+	// JobTimeout is each job's deadline: how long a worker may take to
+	// answer, from the moment the pool sends it the request. A worker
+	// that has not answered by then (it is stuck, stopped, or too slow)
+	// is killed and reaped, and the job is retried once on a fresh
+	// worker, with a deadline of its own (see [Pool.Do]). The start of a
+	// fresh worker is not part of it. 0 means DefaultJobTimeout, and a
+	// negative value means no deadline: a worker that never answers
+	// then holds its job until the job's ctx or New's ends.
+	// [Pool.DoTimeout] sets a deadline for one job.
+	JobTimeout time.Duration
 }
 
 func (c Command) grace() time.Duration {
@@ -121,6 +141,18 @@ func (c Command) grace() time.Duration {
 		return c.Grace
 	}
 	return DefaultGrace
+}
+
+// jobTimeout returns the deadline of a job given timeout (a JobTimeout),
+// with 0 for none.
+func jobTimeout(timeout time.Duration) time.Duration {
+	switch {
+	case timeout < 0:
+		return 0
+	case timeout == 0:
+		return DefaultJobTimeout
+	}
+	return timeout
 }
 
 // Self returns a Command that runs the current executable (os.Executable)
