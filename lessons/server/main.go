@@ -491,8 +491,32 @@ func (l *lesson) httpServer(ctx context.Context) (err error) {
 		<-r.Context().Done()
 		stopped <- r.Context().Err()
 	})
+	// Each client's first hit waits, once counted, for every client's
+	// first hit: so hitClients handlers surely run at once, on any
+	// machine, and with -racy the race detector always sees the race.
+	firstHits := make(chan struct{}, hitClients) // one per first hit; never full
+	allFirsts := make(chan struct{})             // closed when all have come, or we stop
+	fctx, stopFirsts := context.WithCancel(ctx)
+	go func() { // ends when every first hit has come, or fctx is done
+		defer close(allFirsts)
+		for range hitClients {
+			select {
+			case <-firstHits:
+			case <-fctx.Done(): // an error or Ctrl-C before they all came
+				return
+			}
+		}
+	}()
+	defer func() { stopFirsts(); <-allFirsts }()
 	mux.HandleFunc("GET /hit", func(w http.ResponseWriter, r *http.Request) {
 		hits.add()
+		if r.URL.Query().Has("first") {
+			firstHits <- struct{}{}
+			select {
+			case <-allFirsts: // every client's first hit has counted
+			case <-r.Context().Done(): // cut off, or Ctrl-C
+			}
+		}
 	})
 	shutting := make(chan struct{}) // closed when Shutdown begins
 	mux.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
@@ -604,8 +628,12 @@ func (l *lesson) httpServer(ctx context.Context) (err error) {
 	var senders sync.WaitGroup
 	for i := range hitClients {
 		senders.Go(func() { // ends after hitsEach requests, or an error
-			for range hitsEach {
-				if _, err := get(ctx, burst, base+"/hit"); err != nil {
+			for k := range hitsEach {
+				url := base + "/hit"
+				if k == 0 {
+					url += "?first"
+				}
+				if _, err := get(ctx, burst, url); err != nil {
 					errs[i] = err
 					return
 				}
