@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +12,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/childtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -149,68 +148,12 @@ func urls(n int) []string {
 	return u
 }
 
-// childEnv names the test that a child process of the test binary runs.
-const childEnv = "CRAWL_TEST_CHILD"
-
-// inChild runs body in a child process of the test binary (os/exec's
-// helper-process idiom), as the test t alone, and fails t if the child
-// fails. A test whose failure is likely a crash uses it: a panic in one
-// of Crawl's goroutines ("send on closed channel") ends the whole
-// process, and no test would be named as failed. In the child, inChild
-// just calls body.
-func inChild(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		body(t)
-		return
-	}
-	cmd := exec.CommandContext(t.Context(), os.Args[0],
-		"-test.run=^"+t.Name()+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s failed in a child process (%v): %s\nits output:\n%s",
-			t.Name(), err, crash(string(out)), childOutput(string(out)))
-	}
-}
-
-// childOutput returns the start of a child's output; all of it if the
-// child was stopped with SIGQUIT (workbook check does that to a hung test),
-// since the stacks of its goroutines say where it was stuck.
-func childOutput(out string) string {
-	if strings.Contains(out, "SIGQUIT: quit") {
-		return out
-	}
-	return firstLines(out, 40)
-}
-
-// crash returns the line of out that says why the process ended: a panic,
-// a fatal error or a data race, or else a plain failure.
-func crash(out string) string {
-	for _, prefix := range []string{
-		"panic: ", "fatal error: ", "WARNING: DATA RACE",
-	} {
-		for line := range strings.Lines(out) {
-			if strings.HasPrefix(line, prefix) {
-				return strings.TrimSpace(line)
-			}
-		}
-	}
-	return "a test failed"
-}
-
-// firstLines returns at most n lines of s.
-func firstLines(s string, n int) string {
-	lines := strings.SplitAfter(s, "\n")
-	return strings.Join(lines[:min(n, len(lines))], "")
-}
-
 // TestEveryPageOnce crawls 25 pages with several numbers of workers and
 // checks that each was fetched, parsed and stored exactly once, with the
 // title its parse returned. It runs in a child process: a merge that
 // closes its channel while a fetcher still sends panics.
 func TestEveryPageOnce(t *testing.T) {
-	inChild(t, everyPageOnce)
+	childtest.Run(t, everyPageOnce)
 }
 
 func everyPageOnce(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -16,6 +14,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/childtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -32,62 +31,6 @@ import (
 // makes synctest fail the test ("deadlock").
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// childEnv names the test that a child process of the test binary runs.
-const childEnv = "WORDCOUNT_TEST_CHILD"
-
-// inChild runs body in a child process of the test binary (os/exec's
-// helper-process idiom), as the test t alone, and fails t if the child
-// fails. Tests whose failure is likely a crash use it: a panic in one of
-// CountWords' goroutines ("send on closed channel") or a "concurrent map
-// writes" ends the whole process, and no test would be named as failed.
-// In the child, inChild just calls body.
-func inChild(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		body(t)
-		return
-	}
-	cmd := exec.CommandContext(t.Context(), os.Args[0],
-		"-test.run=^"+t.Name()+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s failed in a child process (%v): %s\nits output:\n%s",
-			t.Name(), err, crash(string(out)), childOutput(string(out)))
-	}
-}
-
-// childOutput returns the start of a child's output; all of it if the
-// child was stopped with SIGQUIT (workbook check does that to a hung test),
-// since the stacks of its goroutines say where it was stuck.
-func childOutput(out string) string {
-	if strings.Contains(out, "SIGQUIT: quit") {
-		return out
-	}
-	return firstLines(out, 40)
-}
-
-// crash returns the line of out that says why the process ended: a panic,
-// a fatal error or a data race, or else a plain failure.
-func crash(out string) string {
-	for _, prefix := range []string{
-		"panic: ", "fatal error: ", "WARNING: DATA RACE",
-	} {
-		for line := range strings.Lines(out) {
-			if strings.HasPrefix(line, prefix) {
-				return strings.TrimSpace(line)
-			}
-		}
-	}
-	return "a test failed"
-}
-
-// firstLines returns at most n lines of s.
-func firstLines(s string, n int) string {
-	lines := strings.SplitAfter(s, "\n")
-	return strings.Join(lines[:min(n, len(lines))], "")
-}
 
 // TestCountsEveryWord checks exact counts for a small set of files.
 func TestCountsEveryWord(t *testing.T) {
@@ -111,7 +54,7 @@ func TestCountsEveryWord(t *testing.T) {
 // runs in a child process: a map written by two goroutines at once can
 // crash the process.
 func TestCountsManyFilesWithManyGoroutines(t *testing.T) {
-	inChild(t, countsManyFiles)
+	childtest.Run(t, countsManyFiles)
 }
 
 func countsManyFiles(t *testing.T) {
@@ -149,7 +92,7 @@ func TestNoFiles(t *testing.T) {
 // open until the last of them is done: a send on a closed channel panics,
 // and ends the process, so the test runs in a child process.
 func TestFilesOfDifferentLengths(t *testing.T) {
-	inChild(t, filesOfDifferentLengths)
+	childtest.Run(t, filesOfDifferentLengths)
 }
 
 func filesOfDifferentLengths(t *testing.T) {

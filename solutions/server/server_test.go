@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/concurrency-workbook/workbook/internal/childtest"
 	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -141,7 +141,7 @@ func TestSlowClientDoesNotStallOthers(t *testing.T) {
 // never been there. It runs in a child process: a line sent to a client
 // that is gone can crash the server (send on closed channel).
 func TestClientLeaving(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	childtest.Run(t, func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			const queue = 2
 			s := New(queue)
@@ -182,7 +182,7 @@ func TestClientLeaving(t *testing.T) {
 // runs in a child process: two goroutines that write a map at once can
 // crash it (concurrent map writes), and -race reports the data race.
 func TestManyClientsAtOnce(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	childtest.Run(t, func(t *testing.T) {
 		inBubble(t, func(t *testing.T) {
 			const n, lines = 20, 20
 			s := New(n * lines) // room for everything: nobody is dropped
@@ -768,55 +768,4 @@ func (l *pipeListener) connect(t *testing.T, name string) *peer {
 	p := newPeer(name, true)
 	l.conns <- p.server
 	return p
-}
-
-// childEnv names the test that a child process of the test binary runs.
-const childEnv = "SERVER_TEST_CHILD"
-
-// inChild runs body in a child process of the test binary (os/exec's
-// helper-process idiom), as the test t alone, and fails t if the child
-// fails. Tests whose failure is likely a crash use it: a panic in one of
-// the server's goroutines ("send on closed channel") or "concurrent map
-// writes" ends the whole process, and no test would be named as failed.
-// In the child, inChild just calls body.
-func inChild(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		body(t)
-		return
-	}
-	cmd := exec.CommandContext(t.Context(), os.Args[0],
-		"-test.run=^"+t.Name()+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s failed in a child process (%v): %s\nits output:\n%s",
-			t.Name(), err, crash(string(out)), childOutput(string(out)))
-	}
-}
-
-// childOutput returns the start of a child's output; all of it if the
-// child was stopped with SIGQUIT (workbook check does that to a hung test),
-// since the stacks of its goroutines say where it was stuck.
-func childOutput(out string) string {
-	if strings.Contains(out, "SIGQUIT: quit") {
-		return out
-	}
-	lines := strings.SplitAfter(out, "\n")
-	return strings.Join(lines[:min(60, len(lines))], "")
-}
-
-// crash returns the line of out that says why the process ended: a panic,
-// a fatal error or a data race, or else a plain failure.
-func crash(out string) string {
-	for _, prefix := range []string{
-		"panic: ", "fatal error: ", "WARNING: DATA RACE",
-	} {
-		for line := range strings.Lines(out) {
-			if strings.HasPrefix(line, prefix) {
-				return strings.TrimSpace(line)
-			}
-		}
-	}
-	return "a test failed"
 }
