@@ -31,7 +31,7 @@ STUBS = $$($(GO) list ./exercises/... | $(drop_mine))
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint race exercises cross ## the project's test command: lint, race tests, exercise verification, cross-builds
+test: lint race simd exercises cross ## the project's test command: lint, race tests, the SIMD build, exercise verification, cross-builds
 	@echo "make test: all checks passed"
 
 lint: ## gofmt, go mod tidy, go vet and staticcheck (pinned)
@@ -44,6 +44,22 @@ lint: ## gofmt, go mod tidy, go vet and staticcheck (pinned)
 
 race: ## go test -race on everything but the exercise stubs
 	$(GO) test -race $(PKGS)
+
+# The packages with code of their own in the SIMD build (GOEXPERIMENT=simd,
+# files tagged goexperiment.simd && amd64): their vector code is compiled
+# and tested only there. The exercises' SIMD builds are verified by make
+# exercises. The SIMD build stays opt-in: the default build, which every
+# other target runs, is not changed by it.
+SIMD_PKGS = ./lessons/simd ./solutions/simd
+
+simd: ## vet, staticcheck and go test -race the SIMD build (GOEXPERIMENT=simd), on amd64
+	@if [ "$$($(GO) env GOARCH)" != amd64 ]; then \
+		echo "make simd: skipped: simd/archsimd exists only on amd64, and this is $$($(GO) env GOARCH)"; exit 0; fi; \
+	set -e; export GOEXPERIMENT=simd; \
+	echo "GOEXPERIMENT=simd go vet $(SIMD_PKGS)"; $(GO) vet $(SIMD_PKGS); \
+	echo "GOEXPERIMENT=simd staticcheck $(SIMD_PKGS)"; $(STATICCHECK) $(SIMD_PKGS); \
+	echo "GOEXPERIMENT=simd go test -race $(SIMD_PKGS)"; $(GO) test -race $(SIMD_PKGS); \
+	echo "make simd: tested on this CPU as: $$($(GO) run ./lessons/simd -n 1 | sed -n 's/^build: *//p')"
 
 exercises: ## verify every exercise: stub fails, solution passes, wrong variants rejected
 	$(GO) run ./internal/cmd/verifyexercises
@@ -90,4 +106,4 @@ generate: ## regenerate the lesson tables from the catalog, the stubs reset rest
 	$(GO) test ./internal/stubs -run TestCopiesMatchTheStubs -update
 	$(GO) generate ./integrate
 
-.PHONY: help test lint race exercises cross stress bench report lesson check generate
+.PHONY: help test lint race simd exercises cross stress bench report lesson check generate

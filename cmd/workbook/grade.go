@@ -46,6 +46,25 @@ type grade struct {
 	verdict string              // a few words, for tables: "pass", "data race, 2 tests fail"
 	diag    *exercise.Diagnosis // nil when the verdict came from the cache or no test ran
 	output  string              // everything the tests printed; "" unless they ran
+
+	// An exercise with code of its own in another build (simd's
+	// GOEXPERIMENT=simd, see exercise.ExtraBuilds) is tested in each:
+	// build names the build this grade is from ("" when there is only the
+	// default one, "default" or "GOEXPERIMENT=simd" otherwise), also holds
+	// the other builds' grades, and state, verdict and output then sum up
+	// all of them.
+	build   string
+	also    []grade
+	skipped []string // "TestA/sub: why", the tests that skipped (reported for other builds only)
+}
+
+// label names the exercise in a verdict, with the build when it has more
+// than one: "simd, GOEXPERIMENT=simd build".
+func (g grade) label() string {
+	if g.build == "" {
+		return g.name
+	}
+	return g.name + ", " + g.build + " build"
 }
 
 // passed reports whether the exercise passes.
@@ -149,12 +168,64 @@ func (gr *grader) test(ctx context.Context, name string, o gradeOpts) (grade, er
 	if r.Passed {
 		g.state = passing
 	}
+
+	// Then each other build the exercise has code in, the same way. Its
+	// grade comes after the default one's, and a failure in either fails
+	// the exercise.
+	builds, err := exercise.ExtraBuilds(fromSlash(gr.root, dir))
+	if err != nil {
+		return g, err
+	}
+	for _, b := range builds {
+		if g.build == "" {
+			g.build = "default"
+		}
+		bopt := opt
+		bopt.Env = []string{b}
+		r, err := exercise.Test(ctx, gr.root, dir, bopt)
+		if err != nil {
+			return g, err
+		}
+		d := exercise.Diagnose(r)
+		bg := grade{name: name, build: b, race: race, diag: &d, output: r.Output,
+			verdict: shortVerdict(d), state: failing, skipped: skippedTests(r)}
+		if r.Passed {
+			bg.state = passing
+		}
+		g.also = append(g.also, bg)
+		g.output += fmt.Sprintf("\n--- the %s build ---\n%s", b, r.Output)
+		if g.state == passing && bg.state != passing {
+			g.state, g.verdict = failing, b+" build: "+bg.verdict
+		}
+	}
+
 	if hashErr == nil {
 		gr.mu.Lock()
-		gr.prog.Results[name] = cachedResult{Hash: hash, Passed: r.Passed, Race: race, Verdict: g.verdict}
+		gr.prog.Results[name] = cachedResult{Hash: hash, Passed: g.passed(), Race: race, Verdict: g.verdict}
 		gr.mu.Unlock()
 	}
 	return g, nil
+}
+
+// skippedTests lists the tests of r that skipped, each with the last
+// line it printed, its reason: "TestA/sub: no AVX2 on this CPU".
+func skippedTests(r exercise.Result) []string {
+	var out []string
+	for _, t := range r.Tests {
+		if t.Outcome != exercise.Skipped {
+			continue
+		}
+		why := "skipped"
+		if len(t.Output) > 0 {
+			why = strings.TrimSpace(t.Output[len(t.Output)-1])
+			// The reason, without the file:line that t.Skip puts first.
+			if _, rest, ok := strings.Cut(why, ": "); ok && strings.Contains(why[:len(why)-len(rest)], ".go:") {
+				why = rest
+			}
+		}
+		out = append(out, t.Name+": "+why)
+	}
+	return out
 }
 
 // save writes the results to the progress file. It is best effort: a

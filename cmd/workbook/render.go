@@ -39,28 +39,53 @@ const (
 // failed test with its own messages and file:line. verbose adds what the
 // short form leaves out (diffs, whole race reports, every message); it
 // never takes anything away.
+//
+// An exercise tested in several builds (g.also) gets a verdict for each,
+// the default build's first, each headed with its build.
 func render(g grade, verbose bool) string {
+	var b strings.Builder
+	detailed := false // some build's verdict has sections, and -v would add to them
+	for i, part := range append([]grade{g}, g.also...) {
+		text, sections := renderBuild(part, verbose)
+		if i > 0 && (sections || detailed) {
+			b.WriteString("\n")
+		}
+		b.WriteString(text)
+		detailed = detailed || sections
+	}
+	if detailed && !verbose {
+		fmt.Fprintf(&b, "\nFor everything the tests printed: go run ./cmd/workbook check -v %s\n", g.name)
+	}
+	return b.String()
+}
+
+// renderBuild explains the grade of one build, as render does, without
+// the closing pointer to check -v. It reports whether the verdict has
+// sections (a failure, or vet's findings).
+func renderBuild(g grade, verbose bool) (string, bool) {
 	var b strings.Builder
 	d := g.diag
 	if d == nil { // a result from the cache: only its few words are left
 		if g.passed() {
-			return fmt.Sprintf("PASS %s: %s\n", g.name, g.verdict)
+			return fmt.Sprintf("PASS %s: %s\n", g.label(), g.verdict), false
 		}
-		return fmt.Sprintf("FAIL %s: %s\n", g.name, g.verdict)
+		return fmt.Sprintf("FAIL %s: %s\n", g.label(), g.verdict), false
 	}
 	if d.Passed && len(d.Vet) == 0 {
 		if g.race {
-			fmt.Fprintf(&b, "PASS %s: all tests pass under the race detector\n", g.name)
+			fmt.Fprintf(&b, "PASS %s: all tests pass under the race detector\n", g.label())
 		} else {
-			fmt.Fprintf(&b, "PASS %s: all tests pass, but not checked for races: the race detector is not available here\n", g.name)
+			fmt.Fprintf(&b, "PASS %s: all tests pass, but not checked for races: the race detector is not available here\n", g.label())
 		}
-		return b.String()
+		writeSkipped(&b, g.skipped)
+		return b.String(), false
 	}
 	if d.Passed {
-		fmt.Fprintf(&b, "PASS %s, but go vet has something to say\n", g.name)
+		fmt.Fprintf(&b, "PASS %s, but go vet has something to say\n", g.label())
 	} else {
-		fmt.Fprintf(&b, "FAIL %s\n", g.name)
+		fmt.Fprintf(&b, "FAIL %s\n", g.label())
 	}
+	writeSkipped(&b, g.skipped)
 	section := func(title string, body []string) {
 		fmt.Fprintf(&b, "\n%s\n", title)
 		for _, line := range body {
@@ -144,10 +169,30 @@ func render(g grade, verbose bool) string {
 	if d.Other != nil {
 		section(verdictUnknown, d.Other)
 	}
-	if !verbose {
-		fmt.Fprintf(&b, "\nFor everything the tests printed: go run ./cmd/workbook check -v %s\n", g.name)
+	return b.String(), true
+}
+
+// writeSkipped says which tests skipped and why, one line per reason:
+// "    3 tests skipped: this CPU has no AVX2 ...".
+func writeSkipped(b *strings.Builder, skipped []string) {
+	var reasons []string
+	count := map[string]int{}
+	first := map[string]string{}
+	for _, s := range skipped {
+		name, why, _ := strings.Cut(s, ": ")
+		if count[why] == 0 {
+			reasons = append(reasons, why)
+			first[why] = name
+		}
+		count[why]++
 	}
-	return b.String()
+	for _, why := range reasons {
+		if count[why] == 1 {
+			fmt.Fprintf(b, "    %s skipped: %s\n", first[why], why)
+		} else {
+			fmt.Fprintf(b, "    %d tests skipped: %s\n", count[why], why)
+		}
+	}
 }
 
 // hangLines explains a hang: which test, who noticed, where the student's

@@ -247,6 +247,14 @@ func Lessons() []Lesson {
 			Exercise:  "integrate",
 		},
 		{
+			Name:      "simd",
+			Title:     "Several numbers per instruction: SIMD lanes, the Go answer to numpy",
+			Section:   "integrate",
+			Primitive: "simd/archsimd (GOEXPERIMENT=simd): Float64x4, Float64x8, MulAdd; build tags",
+			Python:    "numpy vectorisation: np.sum(f(np.arange(...)))",
+			Exercise:  "simd",
+		},
+		{
 			Name:      "concurrently",
 			Title:     "Run calls at once, results by name: patterns/concurrently",
 			Section:   "patterns",

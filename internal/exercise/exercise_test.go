@@ -1,8 +1,10 @@
 package exercise
 
 import (
+	"go/build"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,9 +102,65 @@ func TestVariantsReadTheirHeaders(t *testing.T) {
 	assert.Equal(t, []string{"TestA", "TestB"}, vs[0].CaughtBy)
 	assert.Equal(t, []string{"TestC"}, vs[1].CaughtBy)
 
+	assert.Empty(t, vs[0].File, "no File: line: the exercise's main file")
+	assert.Empty(t, vs[0].Build, "no Build: line: the default build")
+
 	write(t, filepath.Join(dir, "testdata/wrong/c.go"), "// Wrong: no header for tests.\npackage x\n")
 	_, err = Variants(dir)
 	assert.ErrorContains(t, err, "Caught by:")
+}
+
+func TestVariantsNameTheirFileAndBuild(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "testdata/wrong/v.go"),
+		"// Wrong: MulAdd.\n// File: x_amd64.go\n// Build: GOEXPERIMENT=simd\n// Caught by: TestA/Vector\n//go:build goexperiment.simd\n\npackage x\n")
+	vs, err := Variants(dir)
+	require.NoError(t, err)
+	require.Len(t, vs, 1)
+	assert.Equal(t, Variant{Path: vs[0].Path, Wrong: "MulAdd.", CaughtBy: []string{"TestA/Vector"},
+		File: "x_amd64.go", Build: "GOEXPERIMENT=simd"}, vs[0])
+
+	for header, wantErr := range map[string]string{
+		"// File: ../x.go\n":     `names "../x.go"`,
+		"// File: x_test.go\n":   `names "x_test.go"`,
+		"// Build: simd\n":       `says "simd"`,
+		"// File: notes.txt\n":   `names "notes.txt"`,
+		"// Build: GOARCH=386\n": "",
+	} {
+		write(t, filepath.Join(dir, "testdata/wrong/v.go"), "// Wrong: x.\n"+header+"// Caught by: TestA\npackage x\n")
+		_, err := Variants(dir)
+		if wantErr == "" {
+			assert.NoError(t, err, header)
+		} else {
+			assert.ErrorContains(t, err, wantErr, header)
+		}
+	}
+}
+
+func TestExtraBuildsFindTheExperimentsWithCodeOfTheirOwn(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "x.go"), "package x\n")
+	write(t, filepath.Join(dir, "x_test.go"), "//go:build goexperiment.testonly\n\npackage x\n")
+	write(t, filepath.Join(dir, "vec_amd64.go"), "//go:build goexperiment.simd && amd64\n\npackage x\n")
+	write(t, filepath.Join(dir, "vec_other.go"), "//go:build !goexperiment.simd || !amd64\n\npackage x\n")
+	builds, err := ExtraBuilds(dir)
+	require.NoError(t, err)
+	if build.Default.GOARCH == "amd64" {
+		assert.Equal(t, []string{"GOEXPERIMENT=simd"}, builds, "simd on amd64; a test file's tag counts for nothing")
+	} else {
+		assert.Empty(t, builds, "vec_amd64.go is built nowhere but amd64")
+	}
+
+	// Any experiment, in any file, once; a file only the default build
+	// has (!goexperiment.x) adds nothing.
+	write(t, filepath.Join(dir, "a.go"), "// A comment first.\n\n//go:build goexperiment.aaa || goexperiment.zzz\n\npackage x\n")
+	write(t, filepath.Join(dir, "b.go"), "//go:build goexperiment.zzz\n\npackage x\n")
+	write(t, filepath.Join(dir, "c.go"), "//go:build !goexperiment.ccc\n\npackage x\n")
+	builds, err = ExtraBuilds(dir)
+	require.NoError(t, err)
+	assert.Subset(t, builds, []string{"GOEXPERIMENT=aaa", "GOEXPERIMENT=zzz"})
+	assert.NotContains(t, builds, "GOEXPERIMENT=ccc")
+	assert.True(t, slices.IsSorted(builds), "in order: %v", builds)
 }
 
 func TestSameAPI(t *testing.T) {

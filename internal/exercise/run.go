@@ -36,6 +36,10 @@ type Options struct {
 	Run     string        // go test -run pattern, or "" for every test
 	Timeout time.Duration // go test -timeout; 0 means DefaultTimeout
 
+	// Env holds variables, as "KEY=value", added to go test's environment:
+	// "GOEXPERIMENT=simd" tests an exercise's SIMD build (see ExtraBuilds).
+	Env []string
+
 	// HangAfter, if positive, is how long one test may run before Test
 	// calls it a hang: it then stops the tests with a stack dump of every
 	// goroutine (SIGQUIT), which Diagnose reads to say where the student's
@@ -216,6 +220,7 @@ func Test(ctx context.Context, root, dir string, opt Options) (Result, error) {
 	// inside a hangcheck bound) would otherwise show no goroutine of the
 	// student's code.
 	cmd.Env = append(cmd.Environ(), "GORACE=atexit_sleep_ms=0", "GOTRACEBACK=all")
+	cmd.Env = append(cmd.Env, opt.Env...)
 	stop := make(chan struct{}) // closed when we stop reading events
 	defer close(stop)
 	cmd.Stdout = &eventWriter{events: events, stop: stop}

@@ -2,9 +2,11 @@ package exercise
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/printer"
 	"go/token"
@@ -24,18 +26,30 @@ type Check struct {
 	What   string // "stub fails its tests", "wrong/serial.go is rejected", ...
 	OK     bool
 	Detail string // why it failed, or what was seen
+	// Skipped is set, with OK, when the check cannot be made on this
+	// machine (a SIMD build on a CPU without AVX2); Detail says why.
+	Skipped bool
 }
 
-// A Variant is a known-wrong version of an exercise's main file, kept in
-// exercises/<name>/testdata/wrong/. Its header says what is wrong with it
-// and which tests must catch it:
+// A Variant is a known-wrong version of one of an exercise's files, kept
+// in exercises/<name>/testdata/wrong/. Its header says what is wrong with
+// it and which tests must catch it:
 //
 //	// Wrong: Join receives one value from a channel, so a second Join hangs.
 //	// Caught by: TestJoinTwice
+//
+// It replaces the exercise's main file, <name>.go, unless a "File:" line
+// names another; and it is tested in the default build, unless a "Build:"
+// line names another (one of ExtraBuilds):
+//
+//	// File: simd_amd64.go
+//	// Build: GOEXPERIMENT=simd
 type Variant struct {
 	Path     string   // absolute path of the variant
 	Wrong    string   // what is wrong, from the "Wrong:" line
 	CaughtBy []string // tests that must fail, from the "Caught by:" line
+	File     string   // the file it replaces, from the "File:" line; "" for <name>.go
+	Build    string   // the build it is tested in, from the "Build:" line; "" for the default
 }
 
 // Variants returns the known-wrong variants of the exercise in dir.
@@ -56,6 +70,12 @@ func Variants(dir string) ([]Variant, error) {
 			if s, ok := strings.CutPrefix(line, "// Wrong:"); ok {
 				v.Wrong = strings.TrimSpace(s)
 			}
+			if s, ok := strings.CutPrefix(line, "// File:"); ok {
+				v.File = strings.TrimSpace(s)
+			}
+			if s, ok := strings.CutPrefix(line, "// Build:"); ok {
+				v.Build = strings.TrimSpace(s)
+			}
 			if s, ok := strings.CutPrefix(line, "// Caught by:"); ok {
 				for name := range strings.SplitSeq(s, ",") {
 					if name = strings.TrimSpace(name); name != "" {
@@ -66,6 +86,12 @@ func Variants(dir string) ([]Variant, error) {
 		}
 		if v.Wrong == "" || len(v.CaughtBy) == 0 {
 			return nil, fmt.Errorf("%s: header needs a %q line and a %q line", p, "// Wrong:", "// Caught by:")
+		}
+		if v.File != "" && (filepath.Base(v.File) != v.File || !strings.HasSuffix(v.File, ".go") || strings.HasSuffix(v.File, "_test.go")) {
+			return nil, fmt.Errorf("%s: %q names %q, not a non-test .go file of the exercise", p, "// File:", v.File)
+		}
+		if v.Build != "" && !strings.Contains(v.Build, "=") {
+			return nil, fmt.Errorf("%s: %q says %q; want a variable that selects the build, such as GOEXPERIMENT=simd", p, "// Build:", v.Build)
 		}
 		vs = append(vs, v)
 	}
@@ -82,8 +108,13 @@ const MinVariants = 2
 //     exported API;
 //   - the shipped stub compiles and fails its tests;
 //   - the solution passes its tests under the race detector;
+//   - in each of the exercise's ExtraBuilds (its SIMD build, say), the stub
+//     fails and the solution passes too;
 //   - each known-wrong variant in exercises/<name>/testdata/wrong compiles
-//     and fails, and fails in every test its header names;
+//     and fails, in its build, and fails in every test its header names
+//     (a variant whose named tests all skip here, or whose build has no
+//     code of its own here, is reported as skipped: a SIMD variant on a
+//     CPU without AVX2);
 //   - the stub made to block for ever (BlocksForever), in both of its
 //     ways, fails with a hang that names the test, the stub's file:line and
 //     a cause, within MaxHangTest of the tests' start, as a student's check
@@ -99,7 +130,7 @@ func Verify(ctx context.Context, root, name string) ([]Check, error) {
 	sol := filepath.Join("solutions", name)
 	var checks []Check
 	add := func(what string, ok bool, detail string) {
-		checks = append(checks, Check{what, ok, detail})
+		checks = append(checks, Check{What: what, OK: ok, Detail: detail})
 	}
 
 	same, detail, err := sameTests(filepath.Join(root, ex), filepath.Join(root, sol))
@@ -146,6 +177,34 @@ func Verify(ctx context.Context, root, name string) ([]Check, error) {
 	}
 	add("solution passes under -race", r.Passed, firstLines(r.Output, 30))
 
+	// An exercise with code of its own in another build (simd's
+	// GOEXPERIMENT=simd) must be sound there too: the stub fails and the
+	// solution passes in each build, as a student's check runs them.
+	builds, err := ExtraBuilds(filepath.Join(root, filepath.FromSlash(stubs.Dir), name))
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range builds {
+		r, err := Test(ctx, root, ex, Options{Race: true, Overlay: stubOverlay, Timeout: 30 * time.Second, Env: []string{b}})
+		if err != nil {
+			return nil, err
+		}
+		add("stub compiles in the "+b+" build", r.Built, firstLines(r.Output, 10))
+		what := "stub fails its tests in the " + b + " build"
+		if reason, ok := skipReason(r); ok && r.Passed {
+			// The tests of this build cannot run here (no AVX2): they
+			// skip, and the stub passes for want of a test.
+			checks = append(checks, Check{What: what, OK: true, Skipped: true, Detail: "not verified here: " + reason})
+		} else {
+			add(what, r.Built && !r.Passed, "the stub passes: its tests check nothing it leaves undone")
+		}
+		r, err = Test(ctx, root, sol, Options{Race: true, Env: []string{b}})
+		if err != nil {
+			return nil, err
+		}
+		add("solution passes under -race in the "+b+" build", r.Passed, firstLines(r.Output, 30))
+	}
+
 	vs, err := Variants(filepath.Join(root, ex))
 	if err != nil {
 		return nil, err
@@ -157,13 +216,22 @@ func Verify(ctx context.Context, root, name string) ([]Check, error) {
 	// deadlocks sits idle for a bound in each test it fails: we run up to
 	// three at a time, each writing only its own element of vc.
 	var jobs []func(context.Context) (Check, error)
+	stubFiles := stubs.Files(stubs.OnDisk(root), name)
 	for i, v := range vs {
 		jobs = append(jobs, func(ctx context.Context) (Check, error) {
+			file := cmp.Or(v.File, name+".go")
+			switch {
+			case !slices.Contains(stubFiles, file):
+				return Check{What: variantWhat(v), Detail: fmt.Sprintf("it replaces %s, which the exercise does not have", file)}, nil
+			case v.Build != "" && !slices.Contains(builds, v.Build):
+				return Check{What: variantWhat(v), OK: true, Skipped: true,
+					Detail: fmt.Sprintf("not verified here: on %s/%s the exercise has no code of its own in the %s build", build.Default.GOOS, build.Default.GOARCH, v.Build)}, nil
+			}
 			abs, err := filepath.Abs(v.Path)
 			if err != nil {
 				return Check{}, err
 			}
-			o, err := overlay(fmt.Sprintf("variant%d.json", i), map[string]string{name + ".go": abs})
+			o, err := overlay(fmt.Sprintf("variant%d.json", i), map[string]string{file: abs})
 			if err != nil {
 				return Check{}, err
 			}
@@ -195,7 +263,11 @@ func Verify(ctx context.Context, root, name string) ([]Check, error) {
 // stub (the overlay file), so that the variant is compiled exactly as the
 // student's code would be, without copying the package.
 func verifyVariant(ctx context.Context, root, ex, overlay string, v Variant) (Check, error) {
-	c := Check{What: "rejects wrong/" + filepath.Base(v.Path) + ": " + v.Wrong}
+	c := Check{What: variantWhat(v)}
+	var env []string
+	if v.Build != "" {
+		env = []string{v.Build}
+	}
 	// Only the named tests need to run: a variant that deadlocks makes
 	// every test that touches the deadlock wait out its bound, and the
 	// others prove nothing about this variant. We first build without
@@ -204,11 +276,11 @@ func verifyVariant(ctx context.Context, root, ex, overlay string, v Variant) (Ch
 	// failures. Only a variant that is not caught that way (a data race)
 	// runs again under -race, as a student's check does.
 	for _, race := range []bool{false, true} {
-		r, err := Test(ctx, root, ex, Options{Race: race, Overlay: overlay, Run: runPattern(v.CaughtBy)})
+		r, err := Test(ctx, root, ex, Options{Race: race, Overlay: overlay, Run: runPattern(v.CaughtBy), Env: env})
 		if err != nil {
 			return c, err
 		}
-		c.OK, c.Detail = judge(r, v)
+		c.OK, c.Skipped, c.Detail = judge(r, v)
 		if c.OK || !r.Built {
 			break
 		}
@@ -216,14 +288,28 @@ func verifyVariant(ctx context.Context, root, ex, overlay string, v Variant) (Ch
 	return c, nil
 }
 
+// variantWhat names the check of variant v.
+func variantWhat(v Variant) string {
+	what := "rejects wrong/" + filepath.Base(v.Path)
+	if v.Build != "" {
+		what += " in the " + v.Build + " build"
+	}
+	return what + ": " + v.Wrong
+}
+
 // judge reports whether r, the outcome of a variant's tests, shows every
-// test the variant's header names failing, and what it saw.
-func judge(r Result, v Variant) (bool, string) {
+// test the variant's header names failing, and what it saw. If every one
+// of those tests skipped, the variant cannot be judged here: judge
+// reports it as skipped (and OK), with the first test's reason.
+func judge(r Result, v Variant) (ok, skipped bool, detail string) {
+	if reason, all := allSkipped(r, v.CaughtBy); all {
+		return true, true, "not verified here: " + reason
+	}
 	switch {
 	case !r.Built:
-		return false, "it does not compile, so it proves nothing:\n" + firstLines(r.Output, 10)
+		return false, false, "it does not compile, so it proves nothing:\n" + firstLines(r.Output, 10)
 	case r.Passed:
-		return false, "the tests pass it"
+		return false, false, "the tests pass it"
 	}
 	var missed []string
 	for _, t := range v.CaughtBy {
@@ -231,11 +317,45 @@ func judge(r Result, v Variant) (bool, string) {
 			missed = append(missed, t)
 		}
 	}
-	detail := fmt.Sprintf("failed: %s", strings.Join(r.Failed(), ", "))
+	detail = fmt.Sprintf("failed: %s", strings.Join(r.Failed(), ", "))
 	if len(missed) > 0 {
 		detail += fmt.Sprintf("; expected also: %s", strings.Join(missed, ", "))
 	}
-	return len(missed) == 0, detail
+	return len(missed) == 0, false, detail
+}
+
+// allSkipped reports whether every one of tests ran and skipped in r, and
+// the first one's reason.
+func allSkipped(r Result, tests []string) (reason string, all bool) {
+	for i, name := range tests {
+		k := slices.IndexFunc(r.Tests, func(t TestRun) bool { return t.Name == name })
+		if k < 0 || r.Tests[k].Outcome != Skipped {
+			return "", false
+		}
+		if i == 0 {
+			reason = skipped(r.Tests[k])
+		}
+	}
+	return reason, len(tests) > 0
+}
+
+// skipReason reports whether a test skipped in r, and the first one's
+// reason.
+func skipReason(r Result) (string, bool) {
+	for _, t := range r.Tests {
+		if t.Outcome == Skipped {
+			return skipped(t), true
+		}
+	}
+	return "", false
+}
+
+// skipped says that t skipped, and why: the last line it printed.
+func skipped(t TestRun) string {
+	if len(t.Output) == 0 {
+		return t.Name + " skipped"
+	}
+	return t.Name + " skipped: " + strings.TrimSpace(t.Output[len(t.Output)-1])
 }
 
 // runPattern is a go test -run pattern that selects the named tests. A

@@ -94,3 +94,94 @@ func TestVerify(t *testing.T) {
 	assert.Contains(t, got, "wrong/square.go: claims to be wrong but is right.: the tests pass it")
 	assert.Len(t, failed(checks), 3, "and nothing else: the blocking stubs, made from the passing stub, still hang")
 }
+
+// twiceFixture is a module with one exercise, "twice", whose code is
+// split by a build tag: double_exp.go in the GOEXPERIMENT=simd build (the
+// tag names no architecture, so the build exists everywhere),
+// double_other.go in every other. The stub leaves both to do.
+func twiceFixture(t *testing.T) string {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "go.mod"), "module fixture\n\ngo 1.25\n")
+	const api = "package twice\n\n// Double returns 2n.\nfunc Double(n int) int { return double(n) }\n"
+	const test = "package twice\n\nimport \"testing\"\n\nfunc TestDouble(t *testing.T) {\n\tif got := Double(21); got != 42 {\n\t\tt.Errorf(\"Double(21) = %d, want 42\", got)\n\t}\n}\n"
+	file := func(tag, body string) string {
+		return "//go:build " + tag + "\n\npackage twice\n\nfunc double(n int) int {\n\t" + body + "\n}\n"
+	}
+	stub := map[string]string{
+		"twice.go":        api,
+		"double_exp.go":   file("goexperiment.simd", "// TODO: double n.\n\treturn 0"),
+		"double_other.go": file("!goexperiment.simd", "// TODO: double n.\n\treturn 0"),
+	}
+	for name, src := range stub {
+		write(t, filepath.Join(root, "exercises/twice", name), src)
+		write(t, filepath.Join(root, stubs.Dir, "twice", name), src)
+	}
+	write(t, filepath.Join(root, "exercises/twice/twice_test.go"), test)
+	write(t, filepath.Join(root, "solutions/twice/twice_test.go"), test)
+	write(t, filepath.Join(root, "solutions/twice/twice.go"), api)
+	write(t, filepath.Join(root, "solutions/twice/double_exp.go"), file("goexperiment.simd", "return n + n"))
+	write(t, filepath.Join(root, "solutions/twice/double_other.go"), file("!goexperiment.simd", "return 2 * n"))
+	write(t, filepath.Join(root, "exercises/twice/testdata/wrong/square.go"),
+		"// Wrong: squares, in the experiment's build.\n// File: double_exp.go\n// Build: GOEXPERIMENT=simd\n// Caught by: TestDouble\n"+file("goexperiment.simd", "return n * n"))
+	write(t, filepath.Join(root, "exercises/twice/testdata/wrong/plusone.go"),
+		"// Wrong: adds one, in the default build.\n// File: double_other.go\n// Caught by: TestDouble\n"+file("!goexperiment.simd", "return n + 1"))
+	write(t, filepath.Join(root, "exercises/twice/testdata/wrong/elsewhere.go"),
+		"// Wrong: in a build this machine does not have.\n// File: double_exp.go\n// Build: GOEXPERIMENT=nonesuch\n// Caught by: TestDouble\n"+file("goexperiment.simd", "return n * n"))
+	write(t, filepath.Join(root, "exercises/twice/testdata/wrong/nofile.go"),
+		"// Wrong: replaces a file the exercise does not have.\n// File: double_arm.go\n// Caught by: TestDouble\npackage twice\n")
+	return root
+}
+
+// TestVerifyEveryBuild verifies an exercise with code in two builds: the
+// stub must fail and the solution pass in each, and each variant is
+// tested in the build its header names, in place of the file it names,
+// which must be one of the exercise's.
+func TestVerifyEveryBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test -race in child processes")
+	}
+	root := twiceFixture(t)
+	checks, err := Verify(t.Context(), root, "twice")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"rejects wrong/nofile.go: replaces a file the exercise does not have.: it replaces double_arm.go, which the exercise does not have"},
+		failed(checks), "only the variant of a file that does not exist")
+	var whats, skipped []string
+	for _, c := range checks {
+		whats = append(whats, c.What)
+		if c.Skipped {
+			skipped = append(skipped, c.What+": "+c.Detail)
+		}
+	}
+	assert.Subset(t, whats, []string{
+		"stub fails its tests",
+		"stub fails its tests in the GOEXPERIMENT=simd build",
+		"solution passes under -race in the GOEXPERIMENT=simd build",
+		"rejects wrong/square.go in the GOEXPERIMENT=simd build: squares, in the experiment's build.",
+		"rejects wrong/plusone.go: adds one, in the default build.",
+	})
+	require.Len(t, skipped, 1)
+	assert.Contains(t, skipped[0], "wrong/elsewhere.go in the GOEXPERIMENT=nonesuch build")
+	assert.Contains(t, skipped[0], "has no code of its own in the GOEXPERIMENT=nonesuch build")
+}
+
+// TestJudgeSkipsAVariantWhoseTestsAllSkip: a variant whose named tests
+// all skip here (vector code on a CPU without AVX2) is neither caught nor
+// passed: it is reported as skipped, with the first test's reason. If one
+// of them runs, the variant is judged as usual.
+func TestJudgeSkipsAVariantWhoseTestsAllSkip(t *testing.T) {
+	v := Variant{Wrong: "no tail", CaughtBy: []string{"TestA/Vec", "TestB/Vec"}}
+	r := Result{Built: true, Passed: true, Tests: []TestRun{
+		{Name: "TestA", Outcome: Passed},
+		{Name: "TestA/Vec", Outcome: Skipped, Output: []string{"    x_test.go:9: no AVX2"}},
+		{Name: "TestB", Outcome: Passed},
+		{Name: "TestB/Vec", Outcome: Skipped},
+	}}
+	ok, skipped, detail := judge(r, v)
+	assert.True(t, ok && skipped, "skipped, not failed")
+	assert.Equal(t, "not verified here: TestA/Vec skipped: x_test.go:9: no AVX2", detail)
+
+	r.Tests[3].Outcome = Passed
+	ok, skipped, detail = judge(r, v)
+	assert.False(t, ok || skipped)
+	assert.Equal(t, "the tests pass it", detail)
+}

@@ -10,6 +10,8 @@
 //
 // With no arguments it verifies every exercise in the catalog. It exits 1 if
 // any check fails; -v prints what each check saw, not only the failures'.
+// A check that cannot be made on this machine (an exercise's SIMD build on
+// a CPU without AVX2) is marked skip, with its reason, and fails nothing.
 // make test runs it. The stubs it verifies are the shipped copies in
 // internal/stubs, never what a student has written in exercises/.
 //
@@ -109,12 +111,15 @@ func run(ctx context.Context, w io.Writer, root string, names []string, verbose 
 		fmt.Fprintf(w, "\n%s\n", n)
 		for _, c := range results[i] {
 			mark := "ok  "
-			if !c.OK {
+			switch {
+			case !c.OK:
 				mark = "FAIL"
 				failed = true
+			case c.Skipped:
+				mark = "skip"
 			}
 			fmt.Fprintf(w, "  %s %s\n", mark, c.What)
-			if (!c.OK || verbose) && c.Detail != "" {
+			if (!c.OK || c.Skipped || verbose) && c.Detail != "" {
 				for line := range strings.Lines(strings.TrimRight(c.Detail, "\n")) {
 					fmt.Fprintf(w, "         %s", line)
 				}
