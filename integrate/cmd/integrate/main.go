@@ -19,9 +19,12 @@
 //
 // The serial run is the baseline of every speedup, so it is always
 // measured first, even when -mode leaves it out (then it is not printed).
-// With -repeat K each row is the best of K runs. A processes row includes
-// starting and stopping its worker processes, which are this program
-// started again.
+// With -repeat K each row is the best of K runs. The processes mode has
+// two rows per worker count: "processes (cold)" starts its worker
+// processes (this program, started again), computes and stops them in
+// every run, what a one-shot program pays, and its start-up column says
+// how much of that was spawn to ready; "processes (warm)" runs on a pool
+// started once, before the clock, and reused by every run.
 //
 // Exit status: 0 on success, 2 for a bad flag (with usage), 1 if a run
 // failed or was interrupted (Ctrl-C stops every worker first).
@@ -180,7 +183,11 @@ func (c *count) Set(s string) error {
 
 // A measurement is one row of the table, or one JSON line.
 type measurement struct {
-	Mode       string   `json:"mode"`
+	Mode string `json:"mode"`
+	// Pool is set for the processes mode only: "cold" if each run
+	// started and stopped its workers, "warm" if every run used workers
+	// started once, before the runs.
+	Pool       string   `json:"pool,omitempty"`
 	Workers    int      `json:"workers"`
 	F          string   `json:"f"`
 	A          float64  `json:"a"`
@@ -194,8 +201,21 @@ type measurement struct {
 	Speedup    float64  `json:"speedup"`   // serial's seconds / Seconds
 	Efficiency float64  `json:"efficiency"`
 	Repeat     int      `json:"repeat"`
+	// StartupSeconds is set for the cold processes rows only: the time
+	// from starting the workers to every one being ready to work, the
+	// best of Repeat runs. It is part of Seconds.
+	StartupSeconds float64 `json:"startup_seconds,omitempty"`
 
 	chart *timeline.Recorder // with -timeline: the spans of the last run
+}
+
+// label names the row in the table, the charts and the trace: the mode,
+// and for processes whether the pool was cold or warm.
+func (m measurement) label() string {
+	if m.Pool == "" {
+		return m.Mode
+	}
+	return fmt.Sprintf("%s (%s)", m.Mode, m.Pool)
 }
 
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -223,7 +243,12 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 
 	// We measure serial first: it is every row's baseline.
 	var rows []measurement
-	base, err := measure(ctx, c, "serial", 1, progress)
+	p := c.problem
+	base, err := measure(ctx, c, measurement{Mode: "serial", Workers: 1}, progress,
+		func(ctx context.Context) (float64, time.Duration, error) {
+			v, err := integrate.Serial(ctx, p)
+			return v, 0, err
+		})
 	if err != nil {
 		return err
 	}
@@ -236,12 +261,35 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			}
 		}
 	}
+	// Then each mode with each worker count; the processes mode twice,
+	// cold and then warm.
+	type kind struct{ mode, pool string }
+	var kinds []kind
 	for _, mode := range c.modes {
-		if mode == "serial" {
-			continue
+		switch mode {
+		case "serial":
+		case "processes":
+			kinds = append(kinds, kind{mode, "cold"}, kind{mode, "warm"})
+		default:
+			kinds = append(kinds, kind{mode, ""})
 		}
+	}
+	for _, k := range kinds {
 		for _, w := range c.workers {
-			m, err := measure(ctx, c, mode, w, progress)
+			row := measurement{Mode: k.mode, Pool: k.pool, Workers: w}
+			var m measurement
+			var err error
+			switch k {
+			case kind{"goroutines", ""}:
+				m, err = measure(ctx, c, row, progress, func(ctx context.Context) (float64, time.Duration, error) {
+					v, err := integrate.Goroutines(ctx, p, w)
+					return v, 0, err
+				})
+			case kind{"processes", "cold"}:
+				m, err = measureCold(ctx, c, row, progress)
+			case kind{"processes", "warm"}:
+				m, err = measureWarm(ctx, c, row, progress)
+			}
 			if err != nil {
 				return err
 			}
@@ -272,7 +320,7 @@ func printCharts(w io.Writer, c config, rows []measurement) error {
 		if m.chart == nil {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s, %d workers (the last of %d runs): a bar per range of blocks\n", m.Mode, m.Workers, c.repeat)
+		fmt.Fprintf(w, "\n%s, %d workers (the last of %d runs): a bar per range of blocks\n", m.label(), m.Workers, c.repeat)
 		if err := m.chart.Render(w, timeline.Options{Width: c.show.Width, ASCII: c.show.ASCII}); err != nil {
 			return err
 		}
@@ -280,19 +328,25 @@ func printCharts(w io.Writer, c config, rows []measurement) error {
 	return nil
 }
 
-// measure runs one mode with w workers c.repeat times and keeps the
-// fastest run. Every run must give the same bits; a different result
-// would be a bug, and we say so.
-func measure(ctx context.Context, c config, mode string, w int, progress io.Writer) (measurement, error) {
+// A runner computes the integral once. startup is how much of its time
+// went to starting worker processes: zero if it started none.
+type runner func(ctx context.Context) (v float64, startup time.Duration, err error)
+
+// measure calls run c.repeat times and fills in m, which names the mode,
+// pool and workers, with the fastest run's time, and the shortest
+// start-up if run starts processes. Every run must give the same bits; a
+// different result would be a bug, and we say so.
+func measure(ctx context.Context, c config, m measurement, progress io.Writer, run runner) (measurement, error) {
 	p := c.problem
-	m := measurement{Mode: mode, Workers: w, F: p.F, A: p.A, B: p.B, N: p.N,
-		Rule: p.Rule.String(), Repeat: c.repeat, Seconds: math.Inf(1)}
+	m.F, m.A, m.B, m.N, m.Rule, m.Repeat = p.F, p.A, p.B, p.N, p.Rule.String(), c.repeat
+	m.Seconds = math.Inf(1)
+	startup := time.Duration(math.MaxInt64)
 	for i := range c.repeat {
-		fmt.Fprintf(progress, "integrate: %s, %d workers, run %d of %d ...\n", mode, w, i+1, c.repeat)
+		fmt.Fprintf(progress, "integrate: %s, %d workers, run %d of %d ...\n", m.label(), m.Workers, i+1, c.repeat)
 		// With -timeline, the last run reports its pieces of work to a
 		// recorder of its own, which printCharts draws.
 		runCtx := ctx
-		if c.show.Timeline && mode != "serial" && i == c.repeat-1 {
+		if c.show.Timeline && m.Mode != "serial" && i == c.repeat-1 {
 			rec := timeline.New()
 			m.chart = rec
 			runCtx = integrate.WithSpans(ctx, func(row, label string, start, end time.Time) {
@@ -300,32 +354,89 @@ func measure(ctx context.Context, c config, mode string, w int, progress io.Writ
 			})
 		}
 		var v float64
+		var up time.Duration
 		var err error
 		start := time.Now()
-		trace.WithRegion(runCtx, fmt.Sprintf("%s, %d workers", mode, w), func() {
-			switch mode {
-			case "serial":
-				v, err = integrate.Serial(runCtx, p)
-			case "goroutines":
-				v, err = integrate.Goroutines(runCtx, p, w)
-			case "processes":
-				v, err = integrate.Processes(runCtx, p, w)
-			}
+		trace.WithRegion(runCtx, fmt.Sprintf("%s, %d workers", m.label(), m.Workers), func() {
+			v, up, err = run(runCtx)
 		})
 		elapsed := time.Since(start).Seconds()
 		if err != nil {
-			return m, fmt.Errorf("integrate: %s with %d workers: %w", mode, w, err)
+			return m, fmt.Errorf("integrate: %s with %d workers: %w", m.label(), m.Workers, err)
 		}
 		if i > 0 && math.Float64bits(v) != math.Float64bits(m.Result) {
-			return m, fmt.Errorf("integrate: %s with %d workers gave %v, then %v", mode, w, m.Result, v)
+			return m, fmt.Errorf("integrate: %s with %d workers gave %v, then %v", m.label(), m.Workers, m.Result, v)
 		}
 		m.Result, m.Seconds = v, min(m.Seconds, elapsed)
+		startup = min(startup, up)
+	}
+	if startup > 0 {
+		m.StartupSeconds = startup.Seconds()
 	}
 	if exact, ok := integrate.Exact(p); ok {
 		e := math.Abs(m.Result - exact)
 		m.Exact, m.AbsError = &exact, &e
 	}
 	return m, nil
+}
+
+// measureCold measures the processes mode as integrate.Processes runs
+// it, with the start-up timed: each run starts the workers and waits
+// until each is ready, computes, then stops them and waits for each to
+// exit. It is what a one-shot program pays.
+func measureCold(ctx context.Context, c config, m measurement, progress io.Writer) (measurement, error) {
+	size := poolSize(c.problem, m.Workers)
+	return measure(ctx, c, m, progress, func(ctx context.Context) (v float64, startup time.Duration, err error) {
+		start := time.Now()
+		pool, err := integrate.NewPool(ctx, size)
+		if err != nil {
+			return 0, 0, err
+		}
+		startup = time.Since(start)
+		v, err = pool.Integrate(ctx, c.problem)
+		if cerr := pool.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing the pool: %w", cerr)
+		}
+		return v, startup, err
+	})
+}
+
+// measureWarm measures the processes mode on one pool, started before
+// the clock starts and used by every run: the steady state of a program
+// that keeps its workers. A small integral before the measured runs
+// warms the pool up, so that a fresh worker's one-time costs (gob sends
+// the description of a type once per stream; the first request's
+// allocations) are not in the first run. The pool is closed, and every
+// worker waited for, before measureWarm returns.
+func measureWarm(ctx context.Context, c config, m measurement, progress io.Writer) (_ measurement, err error) {
+	size := poolSize(c.problem, m.Workers)
+	pool, err := integrate.NewPool(ctx, size)
+	if err != nil {
+		return m, fmt.Errorf("integrate: %s with %d workers: %w", m.label(), m.Workers, err)
+	}
+	defer func() {
+		if cerr := pool.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("integrate: %s with %d workers: closing the pool: %w", m.label(), m.Workers, cerr)
+		}
+	}()
+	// The warm-up: the same problem with 4 blocks per worker at most.
+	// An even number of points, so Simpson's rule takes it too.
+	small := c.problem
+	small.N = min(small.N, int64(4*size)*integrate.BlockSize)
+	if _, err := pool.Integrate(ctx, small); err != nil {
+		return m, fmt.Errorf("integrate: %s with %d workers: warming up: %w", m.label(), m.Workers, err)
+	}
+	return measure(ctx, c, m, progress, func(ctx context.Context) (float64, time.Duration, error) {
+		v, err := pool.Integrate(ctx, c.problem)
+		return v, 0, err
+	})
+}
+
+// poolSize is how many workers integrate.Processes starts: no more than
+// there are blocks, since a block is the least a worker is given.
+func poolSize(p integrate.Problem, workers int) int {
+	blocks := (p.N + integrate.BlockSize - 1) / integrate.BlockSize
+	return int(min(int64(workers), blocks))
 }
 
 func printJSON(w io.Writer, m measurement) error {
@@ -354,15 +465,24 @@ func printTable(w io.Writer, c config, base measurement, rows []measurement) err
 		fmt.Fprintf(w, "speedups are over serial, measured first: %s\n", seconds(base.Seconds))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%-10s  %7s  %-18s  %9s  %9s  %7s  %10s\n",
-		"mode", "workers", "result", "error", "time", "speedup", "efficiency")
+	fmt.Fprintf(w, "%-16s  %7s  %-18s  %9s  %9s  %9s  %7s  %10s\n",
+		"mode", "workers", "result", "error", "time", "start-up", "speedup", "efficiency")
 	for _, m := range rows {
 		errText := "n/a"
 		if m.AbsError != nil {
 			errText = fmt.Sprintf("%.2g", *m.AbsError)
 		}
-		fmt.Fprintf(w, "%-10s  %7d  %-18.15g  %9s  %9s  %6.2fx  %9.0f%%\n",
-			m.Mode, m.Workers, m.Result, errText, seconds(m.Seconds), m.Speedup, 100*m.Efficiency)
+		startup := "-"
+		if m.StartupSeconds > 0 {
+			startup = seconds(m.StartupSeconds)
+		}
+		fmt.Fprintf(w, "%-16s  %7d  %-18.15g  %9s  %9s  %9s  %6.2fx  %9.0f%%\n",
+			m.label(), m.Workers, m.Result, errText, seconds(m.Seconds), startup, m.Speedup, 100*m.Efficiency)
+	}
+	if slices.ContainsFunc(rows, func(m measurement) bool { return m.Pool != "" }) {
+		fmt.Fprintln(w, "\nprocesses (cold): each run starts the workers, computes, stops them;\n"+
+			"  start-up is the part from starting them to every one being ready.\n"+
+			"processes (warm): every run uses workers started once, before the runs.")
 	}
 
 	// The bar chart: 20 columns per 1x of speedup, or fewer if the
@@ -376,7 +496,7 @@ func printTable(w io.Writer, c config, base measurement, rows []measurement) err
 	scale := min(20, 60/longest)
 	for _, m := range rows {
 		bar := strings.Repeat("█", int(math.Round(m.Speedup*scale)))
-		fmt.Fprintf(w, "%-10s %2d  %s %.2fx\n", m.Mode, m.Workers, bar, m.Speedup)
+		fmt.Fprintf(w, "%-16s %2d  %s %.2fx\n", m.label(), m.Workers, bar, m.Speedup)
 	}
 	fmt.Fprintln(w)
 	_, err := fmt.Fprintf(w, "GOMAXPROCS=%d NumCPU=%d %s %s/%s\n",
@@ -413,7 +533,7 @@ func list(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %s%s\n", r, note)
 	}
-	_, err := fmt.Fprintln(w, "modes (-mode): serial, goroutines, processes")
+	_, err := fmt.Fprintln(w, "modes (-mode): serial, goroutines, processes (a cold and a warm row)")
 	return err
 }
 

@@ -6,11 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"regexp"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/concurrency-workbook/workbook/integrate"
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
@@ -34,6 +40,10 @@ func runArgs(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return out.String(), errOut.String(), err
 }
 
+// tableRow matches a row of the table: mode, workers, result, error,
+// time, start-up, speedup, efficiency.
+var tableRow = regexp.MustCompile(`^(serial|goroutines|processes \((?:cold|warm)\)) +(\d+) +(\S+) +(\S+) +(\S+) +(\S+) +(\S+) +(\S+)$`)
+
 func TestTableHasEveryModeAndWorkerCount(t *testing.T) {
 	out, stderr, err := runArgs(t, "-n", "1e5", "-workers", "1,2")
 	require.NoError(t, err)
@@ -42,21 +52,28 @@ func TestTableHasEveryModeAndWorkerCount(t *testing.T) {
 	assert.Equal(t, "∫ x² dx on [0, 10], n = 100000, midpoint rule; exact 333.333333333333", lines[0])
 	var rows [][]string
 	for _, l := range lines {
-		f := strings.Fields(l)
-		if len(f) == 7 && (f[0] == "serial" || f[0] == "goroutines" || f[0] == "processes") {
-			rows = append(rows, f)
+		if f := tableRow.FindStringSubmatch(l); f != nil {
+			rows = append(rows, f[1:])
 		}
 	}
-	require.Len(t, rows, 5, "serial, then goroutines and processes with 1 and 2 workers:\n%s", out)
+	require.Len(t, rows, 7, "serial, then goroutines, processes (cold) and processes (warm) with 1 and 2 workers:\n%s", out)
 	for i, want := range [][2]string{{"serial", "1"}, {"goroutines", "1"}, {"goroutines", "2"},
-		{"processes", "1"}, {"processes", "2"}} {
+		{"processes (cold)", "1"}, {"processes (cold)", "2"}, {"processes (warm)", "1"}, {"processes (warm)", "2"}} {
 		assert.Equal(t, want[0], rows[i][0])
 		assert.Equal(t, want[1], rows[i][1])
-		assert.Equal(t, rows[0][2], rows[i][2], "every mode prints the same result")
+		assert.Equal(t, rows[0][2], rows[i][2], "every mode prints the same result: %s", want)
+		if want[0] == "processes (cold)" {
+			assert.Regexp(t, `^\d+(\.\d+)?[mµ]?s$`, rows[i][5], "the cold rows say what starting the workers took")
+		} else {
+			assert.Equal(t, "-", rows[i][5], "%s %s workers started no process in its runs", want[0], want[1])
+		}
 	}
-	assert.Equal(t, "1.00x", rows[0][5], "serial is the baseline")
+	assert.Equal(t, "1.00x", rows[0][6], "serial is the baseline")
+	assert.Contains(t, out, "processes (warm): every run uses workers started once, before the runs.\n",
+		"the table says what cold and warm mean")
 	assert.Contains(t, out, "speedup over serial:\n")
-	assert.Regexp(t, `\nprocesses   2  █* \d+\.\d\dx\n`, out, "a bar per row")
+	assert.Regexp(t, `\nprocesses \(cold\)  2  █* \d+\.\d\dx\n`, out, "a bar per row")
+	assert.Regexp(t, `\nprocesses \(warm\)  2  █* \d+\.\d\dx\n`, out, "a bar per row")
 	assert.Contains(t, out, fmt.Sprintf("GOMAXPROCS=%d NumCPU=%d %s", runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version()))
 	childcheck.None(t)
 }
@@ -65,7 +82,7 @@ func TestJSONPrintsOneObjectPerMeasurement(t *testing.T) {
 	out, _, err := runArgs(t, "-json", "-n", "100003", "-workers", "1,3", "-repeat", "2", "-rule", "left")
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	require.Len(t, lines, 5)
+	require.Len(t, lines, 7, "serial, then goroutines, processes cold and processes warm with 1 and 3 workers")
 	var first measurement
 	for i, l := range lines {
 		var m measurement
@@ -74,6 +91,20 @@ func TestJSONPrintsOneObjectPerMeasurement(t *testing.T) {
 			first = m
 			assert.Equal(t, "serial", m.Mode)
 			assert.Equal(t, 1.0, m.Speedup)
+		}
+		want := [...][3]string{{"serial", "", "1"}, {"goroutines", "", "1"}, {"goroutines", "", "3"},
+			{"processes", "cold", "1"}, {"processes", "cold", "3"}, {"processes", "warm", "1"}, {"processes", "warm", "3"}}[i]
+		assert.Equal(t, want, [3]string{m.Mode, m.Pool, strconv.Itoa(m.Workers)}, "line %d: %s", i, l)
+		// The lines of serial and goroutines are as they were before
+		// the processes rows were split in two: no new keys.
+		if m.Pool == "" {
+			assert.NotContains(t, l, `"pool"`)
+		}
+		if m.Pool == "cold" {
+			assert.Positive(t, m.StartupSeconds, "line %d: a cold run's time includes starting the workers", i)
+			assert.LessOrEqual(t, m.StartupSeconds, m.Seconds, "line %d: the start-up is part of the run", i)
+		} else {
+			assert.NotContains(t, l, `"startup_seconds"`, "line %d: no workers started in its runs", i)
 		}
 		assert.Equal(t, "x2", m.F)
 		assert.Equal(t, int64(100003), m.N)
@@ -195,8 +226,99 @@ func TestInterruptDuringProcessesLeavesNoChild(t *testing.T) {
 	cancel()
 	err := <-errc
 	assert.ErrorIs(t, err, context.Canceled)
-	assert.ErrorContains(t, err, "processes with 1 workers")
+	assert.ErrorContains(t, err, "processes (cold) with 1 workers")
 	childcheck.None(t)
+}
+
+// TestInterruptDuringWarmProcessesLeavesNoChild cancels run's ctx while
+// the warm pool's workers are computing: they are not the cold row's
+// workers, which have been stopped by then, but the ones started for the
+// warm row. run returns the ctx's error, and every worker has been killed
+// and reaped.
+func TestInterruptDuringWarmProcessesLeavesNoChild(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	errc := make(chan error, 1) // run's result; never blocks the sender
+	go func() {
+		var out, errOut bytes.Buffer
+		// 5·10⁸ points: about a quarter of a second per run.
+		errc <- run(ctx, &out, &errOut, []string{"-n", "5e8", "-mode", "processes", "-workers", "1"})
+	}()
+	// The cold row starts one worker and stops it; the warm row then
+	// starts another. We wait for a child that is not the first.
+	cold := 0 // the cold row's worker, once seen
+	for {
+		kids, err := childcheck.Children()
+		if errors.Is(err, childcheck.ErrUnsupported) {
+			cancel()
+			<-errc
+			t.Skip("needs /proc to see the workers")
+		}
+		if cold == 0 && len(kids) > 0 {
+			cold = kids[0].PID
+		}
+		if slices.ContainsFunc(kids, func(p childcheck.Proc) bool { return p.PID != cold }) {
+			break // a worker started after the first: the warm pool's
+		}
+		select {
+		case err := <-errc: // finished before we saw the warm pool: wrong
+			t.Fatalf("run returned %v before its warm workers were seen", err)
+		default: // not yet
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	err := <-errc
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorContains(t, err, "processes (warm) with 1 workers")
+	childcheck.None(t)
+}
+
+// TestWarmRunsReuseOnePool checks what makes the warm row warm: its runs
+// share one pool, started once, while each cold run starts its own. The
+// workers' process IDs, from the spans every run reports, tell: 3 cold
+// runs of 2 workers use at least 3 processes (at least one per run; which
+// of a run's 2 workers takes its ranges is up to the scheduler), and the
+// warm-up and 3 warm runs at most 2. Both give serial's bits in every run
+// (measure checks that the runs agree).
+func TestWarmRunsReuseOnePool(t *testing.T) {
+	c := config{problem: integrate.Problem{F: "x2", A: 0, B: 10, N: 300_007, Rule: integrate.Trapezoid}, repeat: 3}
+	want, err := integrate.Serial(t.Context(), c.problem)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		pool    string
+		measure func(context.Context, config, measurement, io.Writer) (measurement, error)
+		check   func(t *testing.T, processes int)
+	}{
+		{"cold", measureCold, func(t *testing.T, processes int) {
+			assert.GreaterOrEqual(t, processes, 3, "each of 3 cold runs starts its own workers")
+		}},
+		{"warm", measureWarm, func(t *testing.T, processes int) {
+			assert.LessOrEqual(t, processes, 2, "the warm runs share the 2 workers started once")
+		}},
+	} {
+		t.Run(tc.pool, func(t *testing.T) {
+			var mu sync.Mutex // protects pids: spans come from the runs' goroutines
+			pids := map[string]bool{}
+			ctx := integrate.WithSpans(t.Context(), func(row, _ string, _, _ time.Time) {
+				mu.Lock()
+				defer mu.Unlock()
+				pids[row] = true
+			})
+			m, err := tc.measure(ctx, c, measurement{Mode: "processes", Pool: tc.pool, Workers: 2}, io.Discard)
+			require.NoError(t, err)
+			childcheck.None(t)
+			mu.Lock()
+			defer mu.Unlock()
+			tc.check(t, len(pids))
+			assert.Equal(t, math.Float64bits(want), math.Float64bits(m.Result), "%s: %v, serial: %v", tc.pool, m.Result, want)
+			if tc.pool == "cold" {
+				assert.Positive(t, m.StartupSeconds, "a cold run starts its workers")
+			} else {
+				assert.Zero(t, m.StartupSeconds, "no warm run starts a process")
+			}
+		})
+	}
 }
 
 // TestTimelineDrawsEveryWorker checks -timeline: after the table, a chart
@@ -209,8 +331,10 @@ func TestTimelineDrawsEveryWorker(t *testing.T) {
 	require.NoError(t, err)
 	_, charts, ok := strings.Cut(out, "\ngoroutines, 2 workers (the last of 1 runs): a bar per range of blocks\n")
 	require.True(t, ok, "a chart for goroutines:\n%s", out)
-	gor, procs, ok := strings.Cut(charts, "\nprocesses, 2 workers (the last of 1 runs): a bar per range of blocks\n")
-	require.True(t, ok, "then one for processes:\n%s", out)
+	gor, procs, ok := strings.Cut(charts, "\nprocesses (cold), 2 workers (the last of 1 runs): a bar per range of blocks\n")
+	require.True(t, ok, "then one for processes, cold:\n%s", out)
+	cold, warm, ok := strings.Cut(procs, "\nprocesses (warm), 2 workers (the last of 1 runs): a bar per range of blocks\n")
+	require.True(t, ok, "then one for processes, warm:\n%s", out)
 	assert.NotContains(t, out, "serial, 1 workers (the last", "no chart for serial")
 
 	// Which of the two goroutines takes the ranges of blocks is up to the
@@ -219,9 +343,11 @@ func TestTimelineDrawsEveryWorker(t *testing.T) {
 	assert.Regexp(t, `(?m)^goroutine [12] +│`, gor)
 	assert.NotRegexp(t, `(?m)^goroutine (?:[03-9]|\d\d+) +│`, gor, "a row per worker goroutine: 2 workers")
 	assert.Regexp(t, `at most [12] at once`, gor)
-	assert.Regexp(t, `(?m)^process \d+ +│`, procs)
-	assert.NotRegexp(t, fmt.Sprintf(`(?m)^process %d `, os.Getpid()), procs, "the work is done by the workers")
-	assert.Regexp(t, `at most [12] at once`, procs)
+	for _, procs := range []string{cold, warm} {
+		assert.Regexp(t, `(?m)^process \d+ +│`, procs)
+		assert.NotRegexp(t, fmt.Sprintf(`(?m)^process %d `, os.Getpid()), procs, "the work is done by the workers")
+		assert.Regexp(t, `at most [12] at once`, procs)
+	}
 	childcheck.None(t)
 }
 
@@ -236,5 +362,5 @@ func TestTraceWritesATrace(t *testing.T) {
 
 	tr := timelinetest.ReadTrace(t, path)
 	id := tr.Task(t, "integrate")
-	tr.AssertRegions(t, id, "serial, 1 workers", "goroutines, 2 workers", "processes, 2 workers")
+	tr.AssertRegions(t, id, "serial, 1 workers", "goroutines, 2 workers", "processes (cold), 2 workers", "processes (warm), 2 workers")
 }
