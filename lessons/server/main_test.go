@@ -286,6 +286,9 @@ func TestReadDeadlineDropsAnIdleClient(t *testing.T) {
 				require.NoError(t, tt.client(c))
 				_, err = c.receive()
 				assert.ErrorIs(t, err, io.EOF, "what the client reads once dropped")
+				// The server records why it dropped the client after it
+				// has closed the connection: we let it finish.
+				synctest.Wait()
 				at, why, ok := ends.of(1)
 				require.True(t, ok, "the connection has not ended")
 				assert.Equal(t, tt.wantDrop, at, "when the client was dropped")
