@@ -35,7 +35,10 @@ const root = "../.."
 // -update it rewrites the copies from exercises/.
 func TestCopiesMatchTheStubs(t *testing.T) {
 	if *update {
-		require.NoError(t, os.RemoveAll("_pristine"))
+		// We read every stub before we touch _pristine: an exercise of
+		// the catalog without its folder yet stops the update with the
+		// shipped copies as they were, not half deleted.
+		copies := map[string][]byte{} // path under _pristine -> contents
 		for _, name := range catalog.Exercises() {
 			dir := filepath.Join(root, "exercises", name)
 			files, err := StubFiles(dir)
@@ -43,9 +46,13 @@ func TestCopiesMatchTheStubs(t *testing.T) {
 			for _, f := range files {
 				data, err := os.ReadFile(filepath.Join(dir, f))
 				require.NoError(t, err)
-				require.NoError(t, os.MkdirAll(filepath.Join("_pristine", name), 0o755))
-				require.NoError(t, os.WriteFile(filepath.Join("_pristine", name, f), data, 0o644))
+				copies[filepath.Join(name, f)] = data
 			}
+		}
+		require.NoError(t, os.RemoveAll("_pristine"))
+		for p, data := range copies {
+			require.NoError(t, os.MkdirAll(filepath.Join("_pristine", filepath.Dir(p)), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join("_pristine", p), data, 0o644))
 		}
 		t.Log("rewrote _pristine; rebuild to embed it")
 		return
