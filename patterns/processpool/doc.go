@@ -44,7 +44,11 @@
 // once with a deadline of its own; if the retry times out too, Do returns
 // a [*CrashError] that says "job timed out twice" and matches
 // [ErrJobTimeout] (its Cause is a [*TimeoutError]). A hung worker holds up
-// a job for at most two deadlines, not forever.
+// a job for at most two deadlines, not forever. A worker that does not
+// send its hello within [Command.StartTimeout] ([DefaultStartTimeout],
+// half a minute, unless set) is killed and reaped the same way, and New,
+// or the Do that started it, returns a [*CrashError] that matches
+// [ErrStartTimeout].
 //
 // A job whose ctx ends while it runs is ended the only way a running
 // process can be, by killing its worker, which the next job replaces. The

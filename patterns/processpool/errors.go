@@ -97,7 +97,8 @@ func (e *CrashError) describe(b *strings.Builder) {
 
 func (e *CrashError) timedOut() bool {
 	var t *TimeoutError
-	return errors.As(e.Cause, &t)
+	var st *StartTimeoutError
+	return errors.As(e.Cause, &t) || errors.As(e.Cause, &st)
 }
 
 // Unwrap returns Cause, so that errors.Is(err, [ErrJobTimeout]) reports
@@ -132,6 +133,26 @@ func (e *TimeoutError) Error() string {
 
 // Is reports whether target is ErrJobTimeout.
 func (e *TimeoutError) Is(target error) bool { return target == ErrJobTimeout }
+
+// ErrStartTimeout is matched, with errors.Is, by the error of a worker
+// that did not send its hello within [Command.StartTimeout] of being
+// started.
+var ErrStartTimeout = errors.New("processpool: worker did not start in time")
+
+// A StartTimeoutError is the Cause of a [*CrashError] (Op "start") for a
+// worker that did not send its hello frame in time: it was stopped, stuck
+// before calling [Serve], or never calls it. The pool killed it (SIGKILL)
+// and reaped it. It matches [ErrStartTimeout].
+type StartTimeoutError struct {
+	Timeout time.Duration // the start-up deadline, from starting the process
+}
+
+func (e *StartTimeoutError) Error() string {
+	return fmt.Sprintf("sent no hello within %v of starting (Command.StartTimeout)", e.Timeout)
+}
+
+// Is reports whether target is ErrStartTimeout.
+func (e *StartTimeoutError) Is(target error) bool { return target == ErrStartTimeout }
 
 // tailSize is how much of each worker's stderr the pool keeps.
 const tailSize = 4 << 10

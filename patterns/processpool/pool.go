@@ -211,14 +211,31 @@ func (p *Pool[Req, Resp]) start(ctx context.Context) (*worker, error) {
 	})
 	p.count(func(s *Stats) { s.Started++ })
 
+	// If ctx ends before the hello, or the start-up deadline passes, we
+	// kill the worker, which ends the read.
 	killed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { w.kill(); close(killed) })
+	expired := make(chan struct{})
+	var deadline *time.Timer
+	timeout := p.cmd.startTimeout()
+	if timeout > 0 {
+		deadline = time.AfterFunc(timeout, func() { w.kill(); close(expired) })
+	}
 	var h hello
 	err = w.fr.read(&h)
+	timedOut := deadline != nil && !deadline.Stop()
+	if timedOut {
+		<-expired // the kill has been sent; the timer's func has returned
+	}
 	if !stop() {
 		<-killed
 		w.discard()
 		return nil, ctx.Err()
+	}
+	if timedOut {
+		// Even if the hello came as the deadline passed, the worker
+		// has been killed.
+		err = &StartTimeoutError{Timeout: timeout}
 	}
 	if err != nil {
 		c := w.crash("start", fmt.Errorf("waiting for the hello frame: %w", err))

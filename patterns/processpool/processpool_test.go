@@ -53,7 +53,8 @@ const (
 // process, rather than in one job.
 const (
 	// beforeHelloEnv: "exit" exits with status 4 before the hello;
-	// "print" writes a line of text to stdout first.
+	// "print" writes a line of text to stdout first; "hang" never sends
+	// it (it sleeps for an hour, as a stopped or stuck worker would).
 	beforeHelloEnv = "PROCESSPOOL_TEST_BEFORE_HELLO"
 	// lingerEnv names a FIFO that the worker opens after Serve returns,
 	// which blocks for as long as nobody opens it for writing: a worker
@@ -76,6 +77,9 @@ func runWorker(name string) int {
 		return 4
 	case "print":
 		fmt.Println("hello, I am not a frame")
+	case "hang":
+		fmt.Fprintln(os.Stderr, "worker: hanging before the hello")
+		time.Sleep(time.Hour)
 	}
 	ctx := context.Background()
 	var err error
@@ -714,6 +718,7 @@ func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 		want       []string
 		wantExit   int
 		wantStderr string
+		wantIs     error
 	}{{
 		name: "no such file",
 		cmd:  processpool.Command{Path: filepath.Join(t.TempDir(), "no-such-worker")},
@@ -732,6 +737,14 @@ func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 			`"hello, I am not a frame\n"`},
 		// The pool killed it as soon as it saw the text.
 		wantExit: -1,
+	}, {
+		name: "sends no hello in time",
+		cmd:  startTimeout(command(t, beforeHelloEnv+"=hang"), stopTimeout),
+		want: []string{"processpool: worker timed out (start): ", "signal: killed",
+			"waiting for the hello frame: sent no hello within 300ms of starting (Command.StartTimeout)"},
+		// Not its stderr: on a loaded machine, the deadline may pass
+		// before the worker has printed anything.
+		wantExit: -1, wantIs: processpool.ErrStartTimeout,
 	}, {
 		name:     "not a worker of this binary",
 		cmd:      unknown,
@@ -754,6 +767,9 @@ func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 			for _, want := range tc.want {
 				assert.ErrorContains(t, err, want)
 			}
+			if tc.wantIs != nil {
+				assert.ErrorIs(t, err, tc.wantIs)
+			}
 			var crash *processpool.CrashError
 			if tc.wantExit != 0 {
 				require.ErrorAs(t, err, &crash)
@@ -767,6 +783,12 @@ func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 			goleak.VerifyNone(t)
 		})
 	}
+}
+
+// startTimeout returns cmd with its StartTimeout set to d.
+func startTimeout(cmd processpool.Command, d time.Duration) processpool.Command {
+	cmd.StartTimeout = d
+	return cmd
 }
 
 func TestStatsAfterManyCrashes(t *testing.T) {

@@ -105,6 +105,13 @@ const DefaultGrace = 5 * time.Second
 // or stopped meets it. Set JobTimeout for jobs that may take longer.
 const DefaultJobTimeout = time.Minute
 
+// DefaultStartTimeout is how long a worker may take to send its hello
+// when [Command.StartTimeout] is 0: half a minute, against the 20 ms or so
+// a Go worker takes on an idle machine and the seconds it may take on a
+// loaded one, so that only a worker that is stopped, stuck, or not a
+// worker at all meets it.
+const DefaultStartTimeout = 30 * time.Second
+
 // Command says how to start a worker process, a program whose main calls
 // [Serve] on its stdin and stdout, and how long the pool waits for it.
 type Command struct {
@@ -134,6 +141,15 @@ type Command struct {
 	// then holds its job until the job's ctx or New's ends.
 	// [Pool.DoTimeout] sets a deadline for one job.
 	JobTimeout time.Duration
+
+	// StartTimeout is how long a fresh worker may take to send its
+	// hello, from the moment it is started: one that has not sent it by
+	// then is killed and reaped, and [New] (or the [Pool.Do] that
+	// started it) returns a [*CrashError] that matches
+	// [ErrStartTimeout]. 0 means DefaultStartTimeout, and a negative
+	// value means no deadline: the pool then waits for a stopped worker
+	// until New's ctx, or the ctx of the Do that started it, ends.
+	StartTimeout time.Duration
 }
 
 func (c Command) grace() time.Duration {
@@ -141,6 +157,17 @@ func (c Command) grace() time.Duration {
 		return c.Grace
 	}
 	return DefaultGrace
+}
+
+// startTimeout returns the start-up deadline, with 0 for none.
+func (c Command) startTimeout() time.Duration {
+	switch {
+	case c.StartTimeout < 0:
+		return 0
+	case c.StartTimeout == 0:
+		return DefaultStartTimeout
+	}
+	return c.StartTimeout
 }
 
 // jobTimeout returns the deadline of a job given timeout (a JobTimeout),
