@@ -47,6 +47,7 @@ func Sections() []Section {
 		{"processes", "Processes and parallelism"},
 		{"integrate", "Parallel integration"},
 		{"patterns", "Patterns"},
+		{"machines", "Across machines"},
 	}
 }
 
@@ -269,6 +270,14 @@ func Lessons() []Lesson {
 			Primitive: "futures.Executor, Submit, Future, Map, Wait, AsCompleted",
 			Python:    "concurrent.futures: ThreadPoolExecutor, submit, Future, map",
 			Exercise:  "futures",
+		},
+		{
+			Name:      "taskqueue",
+			Title:     "A task queue across machines: NATS JetStream, what Celery and RQ do",
+			Section:   "machines",
+			Primitive: "embedded nats-server; jetstream work-queue stream, pull consumer, Ack/Nak/InProgress/Term, KeyValue",
+			Python:    "Celery with RabbitMQ (@app.task, acks_late), RQ with Redis (Queue.enqueue, Worker)",
+			Exercise:  "taskqueue",
 		},
 	}
 }
