@@ -795,7 +795,7 @@ func (l *lesson) poison(ctx context.Context) error {
 		return err
 	}
 	for _, e := range tries {
-		what := "naked, to come back in " + retryDelay.String()
+		what := "nak'ed, to come back in " + retryDelay.String()
 		if e.what == "dead" {
 			what = "written to dead.job-20, then terminated"
 		}
@@ -850,7 +850,7 @@ func (l *lesson) shutdown(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	naked := time.Now()
+	nakAt := time.Now()
 	if err := holder.stop(); err != nil {
 		return fmt.Errorf("%s: %w", holder.name, err)
 	}
@@ -869,7 +869,7 @@ func (l *lesson) shutdown(ctx context.Context) error {
 	}
 	l.out.Printf("  we pull %s: delivery %d, %v after the nak, not AckWait; we terminate it",
 		msg.Headers().Get(jetstream.MsgIDHeader), meta.NumDelivered,
-		time.Since(naked).Round(100*time.Millisecond))
+		time.Since(nakAt).Round(100*time.Millisecond))
 	return msg.TermWithReason("the lesson is over")
 }
 

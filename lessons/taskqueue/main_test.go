@@ -135,8 +135,8 @@ func Example() {
 	//   and it was delivered twice, not three times: while it ran past AckWait, the InProgress of its new worker kept the idle one from getting it
 	//
 	// 6. A poison job: job-20 fails every time; its worker naks it with a T delay, and on the last delivery (MaxDeliver 3) moves it to DEAD
-	//   job-20, delivery 1: bad input: -20 is negative: naked, to come back in T
-	//   job-20, delivery 2: bad input: -20 is negative: naked, to come back in T
+	//   job-20, delivery 1: bad input: -20 is negative: nak'ed, to come back in T
+	//   job-20, delivery 2: bad input: -20 is negative: nak'ed, to come back in T
 	//   job-20, delivery 3: bad input: -20 is negative: written to dead.job-20, then terminated
 	//   DEAD holds job-20, with its last error: bad input: -20 is negative
 	//

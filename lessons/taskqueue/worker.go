@@ -133,7 +133,7 @@ func newWorker(ctx context.Context, js jetstream.JetStream, name string,
 }
 
 // run pulls and does jobs until ctx is done, then returns nil; a job in
-// hand then is naked, so that another worker takes it at once. It
+// hand then is nak'ed, so that another worker takes it at once. It
 // returns an error if pulling fails (the connection is closed).
 func (wk *worker) run(ctx context.Context) error {
 	wk.report(event{worker: wk.name, what: "ready"})
@@ -289,7 +289,7 @@ func (wk *worker) deadLetter(ctx context.Context, msg jetstream.Msg, id string,
 // serveWorker is worker mode: it connects to cfg.nats, pulls jobs from the
 // lesson's queue and prints an event line for each thing it does, until
 // ctx is done (an interrupt: Ctrl-C, or the lesson stopping it). A job in
-// hand then is naked, and the nak has reached the server when it returns.
+// hand then is nak'ed, and the nak has reached the server when it returns.
 func serveWorker(ctx context.Context, w io.Writer, cfg config) error {
 	nc, err := nats.Connect(cfg.nats, nats.Name(cfg.name))
 	if err != nil {

@@ -278,7 +278,7 @@ func (q *queue) report(t *testing.T) {
 	}
 }
 
-// settled reports whether delivery n of job id has been acked or naked
+// settled reports whether delivery n of job id has been acked or nak'ed
 // (or terminated).
 func settled(s *watch, id string, n int) bool {
 	d := s.deliveries[key{id, n}]
@@ -765,7 +765,7 @@ func (w *watch) settle(k key, how string, delay time.Duration) (send bool) {
 				" worker crashed now, the job would be lost", job)
 		case d.handled != "ok":
 			w.problemLocked("%s failed (%s) and was acked: the job is lost. A job whose"+
-				" handler fails must be naked with RetryDelay, to run again later",
+				" handler fails must be nak'ed with RetryDelay, to run again later",
 				job, d.handled)
 		default:
 			w.problemLocked("%s was acked before its result was stored in the bucket under"+
@@ -779,18 +779,18 @@ func (w *watch) settle(k key, how string, delay time.Duration) (send bool) {
 	case "nak":
 		switch {
 		case w.stopping && delay != 0:
-			w.problemLocked("%s, in flight when Work was stopped, was naked with a delay"+
+			w.problemLocked("%s, in flight when Work was stopped, was nak'ed with a delay"+
 				" of %v: no other worker can take it until then. At shutdown, nak with no"+
 				" delay (Nak), so that the job goes to another worker at once", job, delay)
 		case !w.stopping && d.handled == "ok" && d.putErr == nil:
-			w.problemLocked("%s was done and its result stored, and was then naked: it"+
+			w.problemLocked("%s was done and its result stored, and was then nak'ed: it"+
 				" will run again for nothing. Ack it", job)
 		case !w.stopping && delay != RetryDelay:
-			w.problemLocked("%s was naked with a delay of %v, after its handler failed;"+
+			w.problemLocked("%s was nak'ed with a delay of %v, after its handler failed;"+
 				" want RetryDelay (%v). A nak with no delay brings a failing job straight"+
 				" back, again and again", job, delay, RetryDelay)
 		case w.stopping && d.handled == "ok":
-			w.problemLocked("%s finished after Work's ctx was cancelled, but was naked:"+
+			w.problemLocked("%s finished after Work's ctx was cancelled, but was nak'ed:"+
 				" its work is thrown away, and will be done again. Store its result (with"+
 				" a ctx that is not cancelled: context.WithoutCancel(ctx)), then ack it."+
 				" The store failed with: %v", job, d.putErr)
@@ -871,7 +871,7 @@ func (w *watch) ended(err error) {
 		}) {
 			if d := w.deliveries[k]; d.how == "" {
 				w.problemLocked("when Work returned (%v), %s (delivery %d) had been neither"+
-					" acked nor naked: no worker can take it until AckWait (%v) has passed."+
+					" acked nor nak'ed: no worker can take it until AckWait (%v) has passed."+
 					" Settle every job in flight before Work returns: at shutdown, nak it",
 					err, k.id, k.n, ackWait)
 			}

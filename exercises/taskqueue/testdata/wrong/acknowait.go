@@ -31,7 +31,7 @@ const RetryDelay = 100 * time.Millisecond
 // Work pulls jobs from cons and runs handle on each, each in a goroutine
 // of its own, with at most limit jobs in flight at once, until ctx is
 // done. A job is in flight from the moment Work asks the server for it
-// until Work has acked or naked it: so Work asks for a job only when it
+// until Work has acked or nak'ed it: so Work asks for a job only when it
 // has a free slot, one job at a time (Next or Fetch(1), bounded by
 // FetchContext), never ahead (Consume and Messages pull hundreds ahead).
 //
@@ -45,10 +45,10 @@ const RetryDelay = 100 * time.Millisecond
 //
 // When ctx is done, Work stops pulling, and the ctx of every handler
 // still running is done too. A job whose handler then returns an error is
-// naked at once, with no delay, so that another worker can take it now
+// nak'ed at once, with no delay, so that another worker can take it now
 // rather than after the consumer's AckWait; a job whose handler returns a
 // result even so has it stored and acked: the work is not thrown away.
-// Work returns ctx.Err() once every job in flight is acked or naked and
+// Work returns ctx.Err() once every job in flight is acked or nak'ed and
 // every goroutine it started has returned. If ctx is done before the
 // call, Work pulls nothing.
 //
