@@ -3,6 +3,7 @@ package integrate
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -149,5 +150,65 @@ func BenchmarkFanOut(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A benchKernel is a block kernel BenchmarkKernels measures, by name.
+type benchKernel struct {
+	name   string
+	kernel func(a, dx, t0 float64, n int) (even, odd float64)
+}
+
+// BenchmarkKernels backs the README's SIMD figures: ∫ x² on [0, 10] with
+// N = 10⁸ and 10⁹ (midpoint), serial and on 1, 2 and 4 goroutines, with
+// each kernel this build has (benchKernels): the scalar kernel in every
+// build, and in the SIMD build the vector kernel of each width the CPU
+// runs. The names say the build (build=default or build=simd): the same
+// scalar kernel runs slower in the SIMD build (see the README). Each
+// goroutines row reports its speedup over the same kernel's serial row,
+// and its efficiency (speedup per core it could use). Compare the builds
+// with
+//
+//	go test -run '^$' -bench Kernels -count 5 ./integrate
+//	GOEXPERIMENT=simd go test -run '^$' -bench Kernels -count 5 ./integrate
+func BenchmarkKernels(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range []struct {
+		name string
+		n    int64
+	}{{"1e8", 1e8}, {"1e9", 1e9}} {
+		for _, k := range benchKernels() {
+			pl, err := newPlan(Problem{F: "x2", A: 0, B: 10, N: size.n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			pl.kernel = k.kernel
+			prefix := fmt.Sprintf("build=%s/n=%s/kernel=%s", buildName, size.name, k.name)
+			var serial float64 // ns per op; 0 if -bench filtered it out
+			b.Run(prefix+"/serial", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := pl.serial(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				serial = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+				b.ReportMetric(serial/float64(size.n), "ns/point")
+			})
+			for _, w := range benchWorkers {
+				b.Run(fmt.Sprintf("%s/goroutines/workers=%d", prefix, w), func(b *testing.B) {
+					for b.Loop() {
+						if _, err := pl.goroutines(ctx, w); err != nil {
+							b.Fatal(err)
+						}
+					}
+					perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+					b.ReportMetric(perOp/float64(size.n), "ns/point")
+					if serial > 0 {
+						b.ReportMetric(serial/perOp, "speedup")
+						b.ReportMetric(serial/perOp/float64(min(w, runtime.GOMAXPROCS(0))), "efficiency")
+					}
+				})
+			}
+		}
 	}
 }

@@ -28,6 +28,9 @@ type Integrand struct {
 
 	// kernel sums F over one block, with F inlined (see kernels.go).
 	kernel func(a, dx, t0 float64, n int) (even, odd float64)
+	// vector names F's 32-lane kernel (vector.go), which the SIMD build
+	// uses instead of kernel; noVector if F has none.
+	vector vectorOp
 }
 
 // The integrands, written as small named functions so that the generated
@@ -46,13 +49,15 @@ func sinx2(x float64) float64    { return math.Sin(x * x) }
 // kernels.go, a kernel per entry that sums the entry's F (a named func or
 // a package's, such as math.Sin) under the name in its kernel field. After
 // adding or changing an entry, run make generate; TestKernelsAreCurrent
-// fails until then.
+// fails until then. An entry whose F a vector register can compute names
+// its 32-lane kernel in its vector field (vector.go, simd_amd64.go),
+// which only the SIMD build uses.
 func registry() []Integrand {
 	inf := math.Inf(1)
 	return []Integrand{
-		{Name: "x2", Formula: "x²", Lo: -inf, Hi: inf, F: x2, kernel: kernelX2,
+		{Name: "x2", Formula: "x²", Lo: -inf, Hi: inf, F: x2, kernel: kernelX2, vector: vecX2,
 			Antiderivative: func(x float64) float64 { return x * x * x / 3 }},
-		{Name: "x3", Formula: "x³", Lo: -inf, Hi: inf, F: x3, kernel: kernelX3,
+		{Name: "x3", Formula: "x³", Lo: -inf, Hi: inf, F: x3, kernel: kernelX3, vector: vecX3,
 			Antiderivative: func(x float64) float64 { return x * x * x * x / 4 }},
 		{Name: "sin", Formula: "sin x", Lo: -inf, Hi: inf, F: math.Sin, kernel: kernelSin,
 			Antiderivative: func(x float64) float64 { return -math.Cos(x) }},
@@ -61,10 +66,10 @@ func registry() []Integrand {
 		{Name: "exp", Formula: "eˣ", Lo: -inf, Hi: inf, F: math.Exp, kernel: kernelExp,
 			Antiderivative: math.Exp},
 		{Name: "inv1px2", Formula: "4/(1+x²)  (π on [0,1])", Lo: -inf, Hi: inf, F: inv1px2,
-			kernel:         kernelInv1px2,
+			kernel: kernelInv1px2, vector: vecInv1px2,
 			Antiderivative: func(x float64) float64 { return 4 * math.Atan(x) }},
 		{Name: "sqrt1mx2", Formula: "√(1-x²)  (π/4 on [0,1])", Lo: -1, Hi: 1, F: sqrt1mx2,
-			kernel: kernelSqrt1mx2,
+			kernel: kernelSqrt1mx2, vector: vecSqrt1mx2,
 			Antiderivative: func(x float64) float64 {
 				return (x*math.Sqrt(1-x*x) + math.Asin(x)) / 2
 			}},

@@ -141,12 +141,15 @@ func (e inputError) Is(target error) bool { return target == ErrInvalid }
 type plan struct {
 	f      func(float64) float64
 	kernel func(a, dx, t0 float64, n int) (even, odd float64)
-	a, b   float64
-	dx     float64
-	n      int64
-	rule   Rule
-	offset float64 // where in its interval each point is: 0 or 1/2
-	blocks int64
+	// kernelName names kernel, as Integrand.Kernel does; a worker process
+	// checks that its plan has the same.
+	kernelName string
+	a, b       float64
+	dx         float64
+	n          int64
+	rule       Rule
+	offset     float64 // where in its interval each point is: 0 or 1/2
+	blocks     int64
 }
 
 func newPlan(p Problem) (*plan, error) {
@@ -160,6 +163,7 @@ func newPlan(p Problem) (*plan, error) {
 		pl.kernel = func(a, dx, t0 float64, n int) (float64, float64) {
 			return kernelFunc(f, a, dx, t0, n)
 		}
+		pl.kernelName = funcKernel
 	case p.F == "":
 		return nil, invalid("no integrand: set Problem.F to a registered name or Problem.Func")
 	default:
@@ -171,7 +175,8 @@ func newPlan(p Problem) (*plan, error) {
 			return nil, invalid("%s is defined on [%g, %g]; [%g, %g] is not inside it",
 				in.Name, in.Lo, in.Hi, p.A, p.B)
 		}
-		pl.f, pl.kernel = in.F, in.kernel
+		pl.f = in.F
+		pl.kernel, pl.kernelName = in.blockKernel()
 	}
 	for _, bound := range []struct {
 		name string
@@ -279,6 +284,12 @@ func Serial(ctx context.Context, p Problem) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return pl.serial(ctx)
+}
+
+// serial is Serial once the plan is made; the benchmarks call it with a
+// plan whose kernel they chose.
+func (pl *plan) serial(ctx context.Context) (float64, error) {
 	sums := make([]float64, pl.blocks)
 	done := ctx.Done()
 	for k := range sums {
@@ -313,6 +324,12 @@ func Goroutines(ctx context.Context, p Problem, workers int) (float64, error) {
 	if workers < 1 {
 		return 0, invalid("workers = %d; need at least 1", workers)
 	}
+	return pl.goroutines(ctx, workers)
+}
+
+// goroutines is Goroutines once the plan is made and workers checked; the
+// benchmarks call it with a plan whose kernel they chose.
+func (pl *plan) goroutines(ctx context.Context, workers int) (float64, error) {
 	sums := make([]float64, pl.blocks)
 	work := chunks(pl.blocks, workers*chunksPerGoroutine)
 	var next atomic.Int64 // index of the next range in work to take

@@ -68,13 +68,17 @@ func (pl *plan) costPerPoint() time.Duration {
 // A request asks a worker process for the block sums of blocks First up
 // to but not including Last of the problem (F, A, B, N, Rule). The worker
 // rebuilds the plan from these five fields, so it computes exactly the dx
-// and points the parent would.
+// and points the parent would. Kernel is the name of the parent's block
+// kernel (Integrand.Kernel): the worker refuses a request if its own
+// differs, since its sums would have other bits (a worker is the same
+// program on the same CPU, so it never should).
 type request struct {
 	F           string
 	A, B        float64
 	N           int64
 	Rule        Rule
 	First, Last int64
+	Kernel      string
 }
 
 // A response holds the block sums of a request, in block order, as the
@@ -135,6 +139,10 @@ func blockSums(ctx context.Context, req request) (response, error) {
 	pl, err := newPlan(Problem{F: req.F, A: req.A, B: req.B, N: req.N, Rule: req.Rule})
 	if err != nil {
 		return response{}, err
+	}
+	if req.Kernel != pl.kernelName {
+		return response{}, fmt.Errorf("the parent sums %s with the kernel %q, this worker with %q: "+
+			"not the same build of the program", req.F, req.Kernel, pl.kernelName)
 	}
 	if req.First < 0 || req.Last > pl.blocks || req.First >= req.Last {
 		return response{}, fmt.Errorf("blocks [%d, %d) outside [0, %d)", req.First, req.Last, pl.blocks)
@@ -235,7 +243,7 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 	for i, c := range work {
 		g.Go(func() error {
 			req := request{F: prob.F, A: prob.A, B: prob.B, N: prob.N, Rule: prob.Rule,
-				First: c.First, Last: c.Last}
+				First: c.First, Last: c.Last, Kernel: pl.kernelName}
 			points := min(c.Last*BlockSize, pl.n) - c.First*BlockSize
 			resp, err := p.pool.DoTimeout(gctx, req, p.chunkTimeout(points, perPoint))
 			if span != nil && err == nil {

@@ -50,6 +50,9 @@ func TestTableHasEveryModeAndWorkerCount(t *testing.T) {
 	assert.Empty(t, stderr, "no progress lines when stderr is not a terminal")
 	lines := strings.Split(out, "\n")
 	assert.Equal(t, "∫ x² dx on [0, 10], n = 100000, midpoint rule; exact 333.333333333333", lines[0])
+	x2, err := integrate.Lookup("x2")
+	require.NoError(t, err)
+	assert.Equal(t, "kernel: "+x2.Kernel()+", in every mode", lines[1], "the table names the kernel this build runs")
 	var rows [][]string
 	for _, l := range lines {
 		if f := tableRow.FindStringSubmatch(l); f != nil {
@@ -83,6 +86,8 @@ func TestJSONPrintsOneObjectPerMeasurement(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	require.Len(t, lines, 7, "serial, then goroutines, processes cold and processes warm with 1 and 3 workers")
+	x2, err := integrate.Lookup("x2")
+	require.NoError(t, err)
 	var first measurement
 	for i, l := range lines {
 		var m measurement
@@ -109,6 +114,7 @@ func TestJSONPrintsOneObjectPerMeasurement(t *testing.T) {
 		assert.Equal(t, "x2", m.F)
 		assert.Equal(t, int64(100003), m.N)
 		assert.Equal(t, "left", m.Rule)
+		assert.Equal(t, x2.Kernel(), m.Kernel, "line %d names the kernel this build runs", i)
 		assert.Equal(t, 2, m.Repeat)
 		assert.Equal(t, math.Float64bits(first.Result), math.Float64bits(m.Result), "line %d", i)
 		require.NotNil(t, m.Exact)
