@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"time"
 
 	"github.com/concurrency-workbook/workbook/patterns/processpool"
@@ -16,12 +17,26 @@ import (
 // value of processpool.EnvWorker in their environment.
 const workerName = "integrate"
 
-// chunksPerProcess is how many ranges of blocks each worker process gets
-// on average. More than one, so that a worker that finishes early (or
-// whose core is busy with something else) takes another range instead of
-// leaving the others to finish the run; few, because each costs a round
-// trip through a pipe (see BenchmarkFanOut).
-const chunksPerProcess = 4
+// guided splits nb blocks into ranges for workers processes, largest
+// first: each takes 1/(2*workers) of the blocks not yet given out, and none
+// is smaller than 1/(16*workers) of them all (or one block). Big ranges at
+// the start make few round trips through the pipes (see BenchmarkFanOut);
+// small ones at the end let the workers finish together, so that a worker
+// whose core was busy for a while, or that got a costlier part of the
+// interval, does not leave the other idle at the end of the run. This is
+// OpenMP's schedule(guided).
+func guided(nb int64, workers int) []blockRange {
+	w := int64(workers)
+	least := max(nb/(16*w), 1)
+	var out []blockRange
+	for first := int64(0); first < nb; {
+		size := max((nb-first+2*w-1)/(2*w), least)
+		last := min(first+size, nb)
+		out = append(out, blockRange{first, last})
+		first = last
+	}
+	return out
+}
 
 // The deadline of a chunk in the processes mode (processpool's job
 // deadline) is chunkFloor plus chunkMargin times what the chunk's points
@@ -41,8 +56,8 @@ const chunksPerProcess = 4
 // what does not grow with the chunk (the round trip, encoding the sums,
 // being scheduled on a busy machine).
 //
-// With -n 1e10 -workers 2 of x2 (8 chunks of 1.25e9 points), a stopped
-// worker is killed after about 10 s + 100 × 0.6 ns × 1.25e9 = 85 s.
+// With -n 1e10 -workers 2 of x2 (a first chunk of 2.5e9 points), a
+// stopped worker is killed after about 10 s + 100 × 0.6 ns × 2.5e9 = 160 s.
 const (
 	chunkMargin = 100
 	chunkFloor  = 10 * time.Second
@@ -211,8 +226,9 @@ func (p *Pool) Close() error { return p.pool.Close() }
 func (p *Pool) Stats() processpool.Stats { return p.pool.Stats() }
 
 // Integrate computes prob's integral on the pool's workers. It splits the
-// blocks into up to 4 ranges per worker, sends each range to the next
-// free worker, and combines the block sums it gets back in block order,
+// blocks into ranges that shrink from a quarter of them (for 2 workers)
+// to a thirty-second, sends each range, largest first, to the next free
+// worker, and combines the block sums it gets back in block order,
 // exactly as Serial does: the result is bit for bit Serial's.
 //
 // A worker that crashes, writes something that is not a response, or does
@@ -232,37 +248,28 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	work := chunks(pl.blocks, p.workers*chunksPerProcess)
+	work := guided(pl.blocks, p.workers)
 	perPoint := p.perPoint
 	if perPoint == 0 {
 		perPoint = chunkMargin * pl.costPerPoint()
 	}
 	sums := make([]float64, pl.blocks)
 	span := spansOf(ctx)
+	// One goroutine per worker takes the next range in order, largest
+	// first, when its worker is free; each holds a worker for its range.
 	g, gctx := errgroup.WithContext(ctx)
-	for i, c := range work {
+	var next atomic.Int64 // index of the next range in work to take
+	for range min(p.workers, len(work)) {
 		g.Go(func() error {
-			req := request{F: prob.F, A: prob.A, B: prob.B, N: prob.N, Rule: prob.Rule,
-				First: c.First, Last: c.Last, Kernel: pl.kernelName}
-			points := min(c.Last*BlockSize, pl.n) - c.First*BlockSize
-			resp, err := p.pool.DoTimeout(gctx, req, p.chunkTimeout(points, perPoint))
-			if span != nil && err == nil {
-				span(fmt.Sprintf("process %d", resp.PID), blocksLabel(c.First, c.Last),
-					time.Unix(0, resp.Start), time.Unix(0, resp.End))
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(work) {
+					return nil
+				}
+				if err := p.chunk(gctx, prob, pl, work, i, perPoint, sums, span); err != nil {
+					return err
+				}
 			}
-			if err == nil && int64(len(resp.Sums)) != c.Last-c.First {
-				err = fmt.Errorf("worker returned %d block sums, want %d", len(resp.Sums), c.Last-c.First)
-			}
-			if err != nil {
-				return &ChunkError{Chunk: i, Chunks: len(work), First: c.First, Last: c.Last,
-					A: pl.x(c.First), B: pl.x(c.Last), Err: err}
-			}
-			// Each goroutine writes its own range of sums; g.Wait
-			// synchronizes these writes before finish reads them.
-			for j, bits := range resp.Sums {
-				sums[c.First+int64(j)] = math.Float64frombits(bits)
-			}
-			return nil
 		})
 	}
 	err = g.Wait()
@@ -273,6 +280,33 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 		return 0, err
 	}
 	return pl.finish(sums), nil
+}
+
+// chunk computes work[i] on a worker and writes its block sums into sums.
+func (p *Pool) chunk(ctx context.Context, prob Problem, pl *plan, work []blockRange, i int,
+	perPoint time.Duration, sums []float64, span SpanFunc) error {
+	c := work[i]
+	req := request{F: prob.F, A: prob.A, B: prob.B, N: prob.N, Rule: prob.Rule,
+		First: c.First, Last: c.Last, Kernel: pl.kernelName}
+	points := min(c.Last*BlockSize, pl.n) - c.First*BlockSize
+	resp, err := p.pool.DoTimeout(ctx, req, p.chunkTimeout(points, perPoint))
+	if span != nil && err == nil {
+		span(fmt.Sprintf("process %d", resp.PID), blocksLabel(c.First, c.Last),
+			time.Unix(0, resp.Start), time.Unix(0, resp.End))
+	}
+	if err == nil && int64(len(resp.Sums)) != c.Last-c.First {
+		err = fmt.Errorf("worker returned %d block sums, want %d", len(resp.Sums), c.Last-c.First)
+	}
+	if err != nil {
+		return &ChunkError{Chunk: i, Chunks: len(work), First: c.First, Last: c.Last,
+			A: pl.x(c.First), B: pl.x(c.Last), Err: err}
+	}
+	// Each range is written by one goroutine only; g.Wait in Integrate
+	// synchronizes these writes before finish reads them.
+	for j, bits := range resp.Sums {
+		sums[c.First+int64(j)] = math.Float64frombits(bits)
+	}
+	return nil
 }
 
 // newProcessesPlan checks p for the processes mode, which needs a

@@ -164,18 +164,19 @@ func TestProcessesNameTheChunkThatAlwaysFails(t *testing.T) {
 	require.Error(t, err)
 	var ce *ChunkError
 	require.ErrorAs(t, err, &ce)
-	// 40 blocks in 8 chunks of 5: block 21 is in chunk 4, blocks 20..24,
-	// which is x in [5, 6.25).
-	assert.Equal(t, 4, ce.Chunk)
-	assert.EqualValues(t, 20, ce.First)
-	assert.EqualValues(t, 25, ce.Last)
-	assert.ErrorContains(t, err, "chunk 4 of 8 (blocks 20..24, x in [5, 6.25)) failed")
+	// 40 blocks for 2 workers in 11 chunks of 10, 8, 6, 4, 3, 3, 2, 1,
+	// 1, 1, 1 (guided): block 21 is in chunk 2, blocks 18..23, which is
+	// x in [4.5, 6).
+	assert.Equal(t, 2, ce.Chunk)
+	assert.EqualValues(t, 18, ce.First)
+	assert.EqualValues(t, 24, ce.Last)
+	assert.ErrorContains(t, err, "chunk 2 of 11 (blocks 18..23, x in [4.5, 6)) failed")
 	assert.NotErrorIs(t, err, ErrInvalid)
 	childcheck.None(t)
 }
 
 // stallPerPoint is the chunk deadline per point in the tests where a
-// worker stalls: 409.6 ms for a chunk of 5 blocks (81920 points). A
+// worker stalls: 491.52 ms for a chunk of 6 blocks (98304 points). A
 // chunk of x2 takes well under a millisecond, so only the stalled worker
 // can miss it.
 const stallPerPoint = 5 * time.Microsecond
@@ -195,8 +196,8 @@ func TestChunkDeadlineGrowsWithTheChunk(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 10*time.Second, pool.chunkTimeout(0, time.Microsecond), "the floor")
 	assert.Equal(t, 10*time.Second+time.Second, pool.chunkTimeout(1e6, time.Microsecond), "1 µs per point")
-	// -n 1e10 -workers 2: 8 chunks of 1.25e9 points, at 60 ns (100 × x2's 0.6 ns).
-	assert.Equal(t, 85*time.Second, pool.chunkTimeout(1.25e9, 60*time.Nanosecond))
+	// -n 1e10 -workers 2: a first chunk of 2.5e9 points, at 60 ns (100 × x2's 0.6 ns).
+	assert.Equal(t, 160*time.Second, pool.chunkTimeout(2.5e9, 60*time.Nanosecond))
 	require.NoError(t, pool.Close())
 	childcheck.None(t)
 }
@@ -245,12 +246,12 @@ func TestProcessesNameTheChunkThatAlwaysTimesOut(t *testing.T) {
 	require.NoError(t, pool.Close())
 	var ce *ChunkError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, 4, ce.Chunk)
+	assert.Equal(t, 2, ce.Chunk)
 	assert.ErrorIs(t, err, processpool.ErrJobTimeout)
-	// The deadline is the chunk's: 5 blocks of BlockSize points.
-	assert.ErrorContains(t, err, "integrate: chunk 4 of 8 (blocks 20..24, x in [5, 6.25)) failed: "+
+	// The deadline is the chunk's: 6 blocks of BlockSize points.
+	assert.ErrorContains(t, err, "integrate: chunk 2 of 11 (blocks 18..23, x in [4.5, 6)) failed: "+
 		"processpool: job timed out twice: worker pid ")
-	assert.ErrorContains(t, err, " did not answer within 409.6ms; retried once on a fresh worker, pid ")
+	assert.ErrorContains(t, err, " did not answer within 491.52ms; retried once on a fresh worker, pid ")
 	childcheck.None(t)
 }
 
@@ -273,4 +274,36 @@ func TestCancellingProcessesReturnsCtxErrAndLeavesNoChild(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, <-errc, context.Canceled)
 	childcheck.None(t)
+}
+
+func TestGuidedRangesShrinkAndCoverEveryBlock(t *testing.T) {
+	sizes := func(rs []blockRange) []int64 {
+		var out []int64
+		for _, r := range rs {
+			out = append(out, r.Last-r.First)
+		}
+		return out
+	}
+	assert.Equal(t, []int64{10, 8, 6, 4, 3, 3, 2, 1, 1, 1, 1}, sizes(guided(40, 2)))
+	assert.Equal(t, []int64{1}, sizes(guided(1, 8)), "one block")
+	assert.Equal(t, []int64{3, 1, 1}, sizes(guided(5, 1)), "one worker still gets shrinking ranges")
+	for _, nb := range []int64{1, 2, 7, 40, 6104, 610352} {
+		for _, w := range []int{1, 2, 3, 8, 64} {
+			rs := guided(nb, w)
+			var next int64
+			for i, r := range rs {
+				require.Equal(t, next, r.First, "blocks=%d workers=%d: range %d starts where %d ended", nb, w, i, i-1)
+				require.Greater(t, r.Last, r.First, "blocks=%d workers=%d: range %d is empty", nb, w, i)
+				if i > 0 {
+					require.LessOrEqual(t, r.Last-r.First, rs[i-1].Last-rs[i-1].First,
+						"blocks=%d workers=%d: range %d is larger than the one before", nb, w, i)
+				}
+				next = r.Last
+			}
+			require.Equal(t, nb, next, "blocks=%d workers=%d: every block", nb, w)
+			// A range is at least 1/(16 w) of the blocks, so there are
+			// at most 16 w of those, plus the ranges that halve.
+			require.LessOrEqual(t, len(rs), 16*w+64, "blocks=%d workers=%d", nb, w)
+		}
+	}
 }
