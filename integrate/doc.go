@@ -38,6 +38,17 @@
 // that is not amd64, keeps the scalar kernels. The package README has the
 // figures, each with its build.
 //
+// # Chunks for other programs
+//
+// A program that sends the work elsewhere (the cluster command,
+// integrate/cmd/cluster, sends it through a task queue to other
+// machines) uses the processes mode's parts: [Split] cuts a problem into
+// [Chunk] values, names and numbers only; [Chunk.Sums] computes one, in
+// any process of the same build; and [Combine] adds the chunks' sums, in
+// any order, with Serial's bits. Sums refuses, with a [*KernelError], a
+// chunk whose kernel is not its own, and Combine a set of chunks that
+// does not cover the problem's blocks exactly once.
+//
 // # Concurrency contract
 //
 // Every function here is safe to call from several goroutines at once;
@@ -48,9 +59,9 @@
 // process it started has exited and been waited for, even on error or
 // cancellation; a [Pool] owns its processes until [Pool.Close]. A worker
 // that crashes is replaced and its range of blocks retried once; a range
-// that fails twice ends the run with a [*ChunkError] naming it. Bad input
-// is reported before any work starts, with an error that matches
-// [ErrInvalid].
+// that fails twice ends the run with a [*ChunkError] naming it.
+// [Chunk.Sums] checks its ctx between blocks too. Bad input is reported
+// before any work starts, with an error that matches [ErrInvalid].
 //
 // # When to use
 //

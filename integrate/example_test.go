@@ -2,6 +2,7 @@ package integrate_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -61,4 +62,42 @@ func ExampleProblem_func() {
 	// Output:
 	// 1.000000000000
 	// integrate: the processes mode needs a registered integrand (Problem.F): a Go func cannot be sent to another process, as Python's pickle cannot send a lambda
+}
+
+// A program that sends the work elsewhere splits the problem into chunks,
+// has each computed wherever it likes (here, in the wrong order, and one
+// of them as JSON, as a task queue would carry it), and combines the
+// sums: the bits of Serial.
+func ExampleSplit() {
+	ctx := context.Background()
+	p := integrate.Problem{F: "gauss", A: -3, B: 3, N: 1_000_003}
+	chunks, err := integrate.Split(p, 2)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sums := make([][]float64, len(chunks))
+	for i := len(chunks) - 1; i >= 0; i-- {
+		data, _ := json.Marshal(chunks[i]) // what a worker receives
+		var c integrate.Chunk
+		if err := json.Unmarshal(data, &c); err != nil {
+			fmt.Println(err)
+			return
+		}
+		if sums[i], err = c.Sums(ctx); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	v, err := integrate.Combine(p, chunks, sums)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	serial, _ := integrate.Serial(ctx, p)
+	fmt.Printf("%d chunks, the first %s\n", len(chunks), chunks[0])
+	fmt.Printf("combined %.15g, same bits as serial: %t\n", v, math.Float64bits(v) == math.Float64bits(serial))
+	// Output:
+	// 12 chunks, the first blocks 0..15 of gauss on [-3, 3], n=1000003, midpoint rule, x in [-3, -1.4271407185778442)
+	// combined 1.77241469651905, same bits as serial: true
 }

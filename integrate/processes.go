@@ -80,23 +80,10 @@ func (pl *plan) costPerPoint() time.Duration {
 	return max(time.Since(begin)/time.Duration(points), time.Nanosecond/10)
 }
 
-// A request asks a worker process for the block sums of blocks First up
-// to but not including Last of the problem (F, A, B, N, Rule). The worker
-// rebuilds the plan from these five fields, so it computes exactly the dx
-// and points the parent would. Kernel is the name of the parent's block
-// kernel (Integrand.Kernel): the worker refuses a request if its own
-// differs, since its sums would have other bits (a worker is the same
-// program on the same CPU, so it never should).
-type request struct {
-	F           string
-	A, B        float64
-	N           int64
-	Rule        Rule
-	First, Last int64
-	Kernel      string
-}
-
-// A response holds the block sums of a request, in block order, as the
+// A request to a worker process is a Chunk (chunk.go): the problem, by
+// integrand name, a range of blocks, and the parent's kernel name, which
+// the worker checks against its own. A response holds the block sums of
+// a Chunk, in block order, as the
 // bits of each float64 (math.Float64bits): exact, and safe for NaN and
 // ±Inf, which a JSON number cannot hold.
 type response struct {
@@ -133,14 +120,14 @@ func ServeWorkerIfChild() {
 // serveWorker serves requests until stdin is closed and returns the exit
 // status. The tests pass a fault, called before each request, to make a
 // worker crash or write garbage.
-func serveWorker(fault func(request)) int {
+func serveWorker(fault func(Chunk)) int {
 	signal.Ignore(os.Interrupt)
 	err := processpool.Serve(context.Background(), os.Stdin, os.Stdout,
-		func(ctx context.Context, req request) (response, error) {
+		func(ctx context.Context, c Chunk) (response, error) {
 			if fault != nil {
-				fault(req)
+				fault(c)
 			}
-			return blockSums(ctx, req)
+			return blockSums(ctx, c)
 		})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integrate worker:", err)
@@ -149,28 +136,19 @@ func serveWorker(fault func(request)) int {
 	return 0
 }
 
-// blockSums is the worker's side of a request.
-func blockSums(ctx context.Context, req request) (response, error) {
-	pl, err := newPlan(Problem{F: req.F, A: req.A, B: req.B, N: req.N, Rule: req.Rule})
+// blockSums is the worker's side of a request: Chunk.Sums, which
+// refuses a chunk for another kernel than this worker's.
+func blockSums(ctx context.Context, c Chunk) (response, error) {
+	start := time.Now()
+	sums, err := c.Sums(ctx)
 	if err != nil {
 		return response{}, err
 	}
-	if req.Kernel != pl.kernelName {
-		return response{}, fmt.Errorf("the parent sums %s with the kernel %q, this worker with %q: "+
-			"not the same build of the program", req.F, req.Kernel, pl.kernelName)
+	bits := make([]uint64, len(sums))
+	for i, s := range sums {
+		bits[i] = math.Float64bits(s)
 	}
-	if req.First < 0 || req.Last > pl.blocks || req.First >= req.Last {
-		return response{}, fmt.Errorf("blocks [%d, %d) outside [0, %d)", req.First, req.Last, pl.blocks)
-	}
-	start := time.Now()
-	sums := make([]uint64, 0, req.Last-req.First)
-	for k := req.First; k < req.Last; k++ {
-		if err := ctx.Err(); err != nil {
-			return response{}, err
-		}
-		sums = append(sums, math.Float64bits(pl.block(k)))
-	}
-	return response{Sums: sums, PID: os.Getpid(), Start: start.UnixNano(), End: time.Now().UnixNano()}, nil
+	return response{Sums: bits, PID: os.Getpid(), Start: start.UnixNano(), End: time.Now().UnixNano()}, nil
 }
 
 // A Pool is a set of long-lived worker processes for the processes mode,
@@ -178,7 +156,7 @@ func blockSums(ctx context.Context, req request) (response, error) {
 // Its methods may be called from several goroutines at once. Close it
 // when done: it owns child processes.
 type Pool struct {
-	pool    *processpool.Pool[request, response]
+	pool    *processpool.Pool[Chunk, response]
 	workers int
 	// A chunk's deadline is floor plus perPoint for each of its points:
 	// chunkFloor, and chunkMargin times the cost Integrate measures. Tests
@@ -210,7 +188,7 @@ func NewPool(ctx context.Context, workers int) (*Pool, error) {
 		return nil, fmt.Errorf("integrate: %w", err)
 	}
 	cmd.Stderr = os.Stderr
-	pool, err := processpool.New[request, response](ctx, cmd, workers)
+	pool, err := processpool.New[Chunk, response](ctx, cmd, workers)
 	if err != nil {
 		return nil, fmt.Errorf("integrate: starting %d workers: %w", workers, err)
 	}
@@ -248,7 +226,10 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	work := guided(pl.blocks, p.workers)
+	work, err := Split(prob, p.workers)
+	if err != nil {
+		return 0, err
+	}
 	perPoint := p.perPoint
 	if perPoint == 0 {
 		perPoint = chunkMargin * pl.costPerPoint()
@@ -266,7 +247,7 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 				if i >= len(work) {
 					return nil
 				}
-				if err := p.chunk(gctx, prob, pl, work, i, perPoint, sums, span); err != nil {
+				if err := p.chunk(gctx, pl, work, i, perPoint, sums, span); err != nil {
 					return err
 				}
 			}
@@ -283,13 +264,11 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 }
 
 // chunk computes work[i] on a worker and writes its block sums into sums.
-func (p *Pool) chunk(ctx context.Context, prob Problem, pl *plan, work []blockRange, i int,
+func (p *Pool) chunk(ctx context.Context, pl *plan, work []Chunk, i int,
 	perPoint time.Duration, sums []float64, span SpanFunc) error {
 	c := work[i]
-	req := request{F: prob.F, A: prob.A, B: prob.B, N: prob.N, Rule: prob.Rule,
-		First: c.First, Last: c.Last, Kernel: pl.kernelName}
 	points := min(c.Last*BlockSize, pl.n) - c.First*BlockSize
-	resp, err := p.pool.DoTimeout(ctx, req, p.chunkTimeout(points, perPoint))
+	resp, err := p.pool.DoTimeout(ctx, c, p.chunkTimeout(points, perPoint))
 	if span != nil && err == nil {
 		span(fmt.Sprintf("process %d", resp.PID), blocksLabel(c.First, c.Last),
 			time.Unix(0, resp.Start), time.Unix(0, resp.End))

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 // file misbehaves.
 const faultEnv = "INTEGRATE_TEST_FAULT"
 
-func testFault(req request) {
+func testFault(req Chunk) {
 	fields := strings.Fields(os.Getenv(faultEnv))
 	if len(fields) < 2 {
 		return

@@ -125,7 +125,7 @@ func TestBothKernelsAreWithin1e12OfTheExactValue(t *testing.T) {
 func TestWorkerRefusesARequestForAnotherKernel(t *testing.T) {
 	in, err := Lookup("x2")
 	require.NoError(t, err)
-	req := request{F: "x2", A: 0, B: 10, N: 2*BlockSize + 5, First: 0, Last: 3, Kernel: in.Kernel()}
+	req := Chunk{F: "x2", A: 0, B: 10, N: 2*BlockSize + 5, First: 0, Last: 3, Kernel: in.Kernel()}
 	resp, err := blockSums(t.Context(), req)
 	require.NoError(t, err)
 	assert.Len(t, resp.Sums, 3)
@@ -133,7 +133,7 @@ func TestWorkerRefusesARequestForAnotherKernel(t *testing.T) {
 	req.Kernel = "SIMD, 16×Float64x2 (a build from elsewhere)"
 	_, err = blockSums(t.Context(), req)
 	require.Error(t, err)
-	assert.Equal(t, fmt.Sprintf("the parent sums x2 with the kernel %q, this worker with %q: "+
+	assert.Equal(t, fmt.Sprintf("integrate: the parent sums x2 with the kernel %q, this worker with %q: "+
 		"not the same build of the program", req.Kernel, in.Kernel()), err.Error())
 }
 

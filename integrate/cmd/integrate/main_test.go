@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/integrate"
+	"github.com/concurrency-workbook/workbook/integrate/internal/report"
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
 	"github.com/concurrency-workbook/workbook/internal/timeline/timelinetest"
 	"github.com/stretchr/testify/assert"
@@ -88,9 +89,9 @@ func TestJSONPrintsOneObjectPerMeasurement(t *testing.T) {
 	require.Len(t, lines, 7, "serial, then goroutines, processes cold and processes warm with 1 and 3 workers")
 	x2, err := integrate.Lookup("x2")
 	require.NoError(t, err)
-	var first measurement
+	var first report.Measurement
 	for i, l := range lines {
-		var m measurement
+		var m report.Measurement
 		require.NoError(t, json.Unmarshal([]byte(l), &m), "line %d: %s", i, l)
 		if i == 0 {
 			first = m
@@ -135,7 +136,7 @@ func TestSerialIsMeasuredEvenWhenModeLeavesItOut(t *testing.T) {
 	require.Len(t, lines, 1, "only the goroutines line")
 	assert.Contains(t, lines[0], `"mode":"goroutines"`)
 	assert.Contains(t, lines[0], `"exact":null`, "sinx2 has no exact integral")
-	var m measurement
+	var m report.Measurement
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &m))
 	assert.Positive(t, m.Speedup, "against the serial run measured first")
 
@@ -180,7 +181,7 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, stderr, err := runArgs(t, tc.args...)
-			var u usageError
+			var u report.UsageError
 			require.ErrorAs(t, err, &u)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Contains(t, stderr, tc.want, "the error is printed")
@@ -288,12 +289,12 @@ func TestInterruptDuringWarmProcessesLeavesNoChild(t *testing.T) {
 // warm-up and 3 warm runs at most 2. Both give serial's bits in every run
 // (measure checks that the runs agree).
 func TestWarmRunsReuseOnePool(t *testing.T) {
-	c := config{problem: integrate.Problem{F: "x2", A: 0, B: 10, N: 300_007, Rule: integrate.Trapezoid}, repeat: 3}
-	want, err := integrate.Serial(t.Context(), c.problem)
+	c := report.Config{Name: "integrate", Problem: integrate.Problem{F: "x2", A: 0, B: 10, N: 300_007, Rule: integrate.Trapezoid}, Repeat: 3}
+	want, err := integrate.Serial(t.Context(), c.Problem)
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		pool    string
-		measure func(context.Context, config, measurement, io.Writer) (measurement, error)
+		measure func(context.Context, report.Config, report.Measurement, io.Writer) (report.Measurement, error)
 		check   func(t *testing.T, processes int)
 	}{
 		{"cold", measureCold, func(t *testing.T, processes int) {
@@ -311,7 +312,7 @@ func TestWarmRunsReuseOnePool(t *testing.T) {
 				defer mu.Unlock()
 				pids[row] = true
 			})
-			m, err := tc.measure(ctx, c, measurement{Mode: "processes", Pool: tc.pool, Workers: 2}, io.Discard)
+			m, err := tc.measure(ctx, c, report.Measurement{Mode: "processes", Pool: tc.pool, Workers: 2}, io.Discard)
 			require.NoError(t, err)
 			childcheck.None(t)
 			mu.Lock()
