@@ -50,7 +50,7 @@ race: ## go test -race on everything but the exercise stubs
 # and tested only there. The exercises' SIMD builds are verified by make
 # exercises. The SIMD build stays opt-in: the default build, which every
 # other target runs, is not changed by it.
-SIMD_PKGS = ./lessons/simd ./solutions/simd ./integrate/...
+SIMD_PKGS = ./lessons/simd ./solutions/simd ./integrate ./integrate/cmd/integrate ./integrate/internal/...
 
 simd: ## vet, staticcheck and go test -race the SIMD build (GOEXPERIMENT=simd), on amd64
 	@if [ "$$($(GO) env GOARCH)" != amd64 ]; then \
