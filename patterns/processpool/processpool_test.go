@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
+	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/concurrency-workbook/workbook/patterns/processpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -761,7 +762,13 @@ func TestNewReportsWorkersThatFailToStart(t *testing.T) {
 			if ctx == nil {
 				ctx = t.Context()
 			}
-			p, err := processpool.New[job, result](ctx, tc.cmd, 2)
+			// A worker that never sends its hello must not hold New up
+			// for good: the start-up deadline ends it.
+			var p *processpool.Pool[job, result]
+			var err error
+			hangcheck.Within(t, "New with workers that fail to start", func() {
+				p, err = processpool.New[job, result](ctx, tc.cmd, 2)
+			})
 			assert.Nil(t, p)
 			require.Error(t, err)
 			for _, want := range tc.want {
