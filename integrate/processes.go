@@ -1,11 +1,13 @@
 package integrate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -90,7 +92,7 @@ type response struct {
 	Sums []uint64
 	// For timelines: the worker's process ID, and when (wall clock, Unix
 	// nanoseconds) it started and ended the work, since the time a
-	// request spends in Do includes waiting for a free worker.
+	// request spends in the pool includes waiting behind the range before it.
 	PID        int
 	Start, End int64
 }
@@ -205,9 +207,11 @@ func (p *Pool) Stats() processpool.Stats { return p.pool.Stats() }
 
 // Integrate computes prob's integral on the pool's workers. It splits the
 // blocks into ranges that shrink from a quarter of them (for 2 workers)
-// to a thirty-second, sends each range, largest first, to the next free
-// worker, and combines the block sums it gets back in block order,
-// exactly as Serial does: the result is bit for bit Serial's.
+// to a thirty-second, and gives each worker the next range, largest
+// first, while it computes the one before (processpool's Run), so that no
+// worker waits for a round trip through the parent between two ranges. It
+// combines the block sums it gets back in block order, exactly as Serial
+// does: the result is bit for bit Serial's.
 //
 // A worker that crashes, writes something that is not a response, or does
 // not answer within its range's deadline (10 s plus 100 times what its
@@ -236,21 +240,25 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 	}
 	sums := make([]float64, pl.blocks)
 	span := spansOf(ctx)
-	// One goroutine per worker takes the next range in order, largest
-	// first, when its worker is free; each holds a worker for its range.
+	// One goroutine per worker runs ranges on it, taking the next in
+	// order, largest first; processpool's Run sends each worker its next
+	// range while it computes the one before, so that no worker waits for
+	// a round trip between two ranges.
 	g, gctx := errgroup.WithContext(ctx)
-	var next atomic.Int64 // index of the next range in work to take
+	var taken atomic.Int64 // how many ranges of work the goroutines have taken
 	for range min(p.workers, len(work)) {
 		g.Go(func() error {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(work) {
-					return nil
+			next := func() (Chunk, time.Duration, bool) {
+				i := taken.Add(1) - 1
+				if i >= int64(len(work)) {
+					return Chunk{}, 0, false
 				}
-				if err := p.chunk(gctx, pl, work, i, perPoint, sums, span); err != nil {
-					return err
-				}
+				c := work[i]
+				return c, p.chunkTimeout(pl.points(c), perPoint), true
 			}
+			return p.pool.Run(gctx, next, func(c Chunk, resp response, err error) error {
+				return p.chunkDone(pl, work, c, resp, err, sums, span)
+			})
 		})
 	}
 	err = g.Wait()
@@ -263,12 +271,15 @@ func (p *Pool) Integrate(ctx context.Context, prob Problem) (float64, error) {
 	return pl.finish(sums), nil
 }
 
-// chunk computes work[i] on a worker and writes its block sums into sums.
-func (p *Pool) chunk(ctx context.Context, pl *plan, work []Chunk, i int,
-	perPoint time.Duration, sums []float64, span SpanFunc) error {
-	c := work[i]
-	points := min(c.Last*BlockSize, pl.n) - c.First*BlockSize
-	resp, err := p.pool.DoTimeout(ctx, c, p.chunkTimeout(points, perPoint))
+// points returns the number of points in c's blocks.
+func (pl *plan) points(c Chunk) int64 {
+	return min(c.Last*BlockSize, pl.n) - c.First*BlockSize
+}
+
+// chunkDone takes what a worker made of c, one of work: it writes c's block
+// sums into sums, or returns a *ChunkError.
+func (p *Pool) chunkDone(pl *plan, work []Chunk, c Chunk, resp response, err error,
+	sums []float64, span SpanFunc) error {
 	if span != nil && err == nil {
 		span(fmt.Sprintf("process %d", resp.PID), blocksLabel(c.First, c.Last),
 			time.Unix(0, resp.Start), time.Unix(0, resp.End))
@@ -277,6 +288,9 @@ func (p *Pool) chunk(ctx context.Context, pl *plan, work []Chunk, i int,
 		err = fmt.Errorf("worker returned %d block sums, want %d", len(resp.Sums), c.Last-c.First)
 	}
 	if err != nil {
+		i, _ := slices.BinarySearchFunc(work, c.First, func(c Chunk, first int64) int {
+			return cmp.Compare(c.First, first)
+		})
 		return &ChunkError{Chunk: i, Chunks: len(work), First: c.First, Last: c.Last,
 			A: pl.x(c.First), B: pl.x(c.Last), Err: err}
 	}

@@ -125,6 +125,24 @@ func TestPoolRunsManyIntegralsOnTheSameWorkers(t *testing.T) {
 	childcheck.None(t)
 }
 
+func TestPoolSendsEachWorkerItsNextRangeAhead(t *testing.T) {
+	p := Problem{F: "x2", A: 0, B: 10, N: 40*BlockSize + 17}
+	work, err := Split(p, 2)
+	require.NoError(t, err)
+	pool, err := NewPool(t.Context(), 2)
+	require.NoError(t, err)
+	_, err = pool.Integrate(t.Context(), p)
+	require.NoError(t, err)
+	stats := pool.Stats()
+	require.NoError(t, pool.Close())
+	assert.Equal(t, len(work), stats.Jobs)
+	// A worker's first range goes to it idle; every later one is sent
+	// while it computes the one before.
+	assert.GreaterOrEqual(t, stats.SentAhead, len(work)-2,
+		"%d ranges, %d sent ahead: a worker waited for a round trip between two ranges", len(work), stats.SentAhead)
+	childcheck.None(t)
+}
+
 func TestProcessesRejectAFunc(t *testing.T) {
 	_, err := Processes(t.Context(), Problem{Func: math.Sin, A: 0, B: 1, N: 10}, 2)
 	assert.ErrorIs(t, err, ErrInvalid)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/concurrency-workbook/workbook/patterns/processpool"
 )
@@ -45,6 +46,54 @@ func BenchmarkDo(b *testing.B) {
 							if v, err := p.Do(ctx, n); err != nil || v != n*n {
 								failed.Add(1)
 							}
+						}
+					})
+				}
+				wg.Wait()
+			}
+			if failed.Load() > 0 {
+				b.Fatalf("%d jobs failed", failed.Load())
+			}
+			perJob(b)
+		})
+	}
+}
+
+// BenchmarkRun is BenchmarkDo with Run in place of Do: one Run per worker,
+// each taking its share of the batch, so that while a worker squares one
+// number the next is already in its stdin.
+func BenchmarkRun(b *testing.B) {
+	ctx := context.Background()
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			cmd, err := processpool.Self(squareWorker)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := processpool.New[int, int](ctx, cmd, workers)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			var failed atomic.Int64
+			b.ReportAllocs()
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for c := range workers {
+					wg.Go(func() {
+						n := first + c - workers
+						next := func() (int, time.Duration, bool) {
+							n += workers
+							return n, 0, n < first+batch
+						}
+						err := p.Run(ctx, next, func(n, v int, err error) error {
+							if err != nil || v != n*n {
+								failed.Add(1)
+							}
+							return nil
+						})
+						if err != nil {
+							failed.Add(1)
 						}
 					})
 				}

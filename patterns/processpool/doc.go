@@ -8,7 +8,8 @@
 // The worker is usually the same program started again in worker mode:
 // its main checks [IsWorker] first thing and calls [Serve]; the parent
 // gets the command to start it from [Self], starts the workers with [New]
-// and sends jobs with [Pool.Do] or [Map]. [Pool.Close] is the join point.
+// and sends jobs with [Pool.Do] or [Map], or streams them through one
+// worker with [Pool.Run]. [Pool.Close] is the join point.
 //
 //	func main() {
 //		if processpool.IsWorker("integrate") {
@@ -49,6 +50,14 @@
 // half a minute, unless set) is killed and reaped the same way, and New,
 // or the Do that started it, returns a [*CrashError] that matches
 // [ErrStartTimeout].
+//
+// [Pool.Run] keeps one worker busy with many jobs: it sends the next
+// request while the worker runs the one before (a request of at most 512
+// bytes, which a pipe always holds), so the worker goes from job to job
+// without a round trip through the parent. Each job keeps Do's rules
+// (retry once, deadline, errors); a job sent ahead has its deadline
+// counted from the answer before it, and waits for that answer even if
+// another worker is idle.
 //
 // A job whose ctx ends while it runs is ended the only way a running
 // process can be, by killing its worker, which the next job replaces. The

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/concurrency-workbook/workbook/patterns/processpool"
 )
@@ -45,6 +46,42 @@ func Example() {
 	// [1 4 9 16 25] <nil>
 }
 
+// Run streams jobs through one worker: while it squares one number, the
+// next is already waiting in its stdin.
+func ExamplePool_Run() {
+	ctx := context.Background()
+	cmd, err := processpool.Self("square")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	pool, err := processpool.New[int, int](ctx, cmd, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer pool.Close()
+
+	n := 0
+	next := func() (int, time.Duration, bool) { // the jobs: 1 to 5
+		n++
+		return n, 0, n <= 5 // 0: the pool's job deadline
+	}
+	done := func(n, sq int, err error) error { // each outcome, in order
+		fmt.Println(n, sq, err)
+		return err // an error would stop Run
+	}
+	err = pool.Run(ctx, next, done)
+	fmt.Printf("%v %+v\n", err, pool.Stats())
+	// Output:
+	// 1 1 <nil>
+	// 2 4 <nil>
+	// 3 9 <nil>
+	// 4 16 <nil>
+	// 5 25 <nil>
+	// <nil> {Started:1 Crashed:0 TimedOut:0 Retried:0 Jobs:5 SentAhead:4}
+}
+
 // An error from the worker's function comes back as a RemoteError and the
 // worker goes on; a crash replaces the worker and retries the job once.
 func ExamplePool_Do() {
@@ -82,7 +119,7 @@ func ExamplePool_Do() {
 	// remote error: negative input -1
 	// crashed twice: true exit code: 2 panic in stderr: true
 	// 144 <nil>
-	// {Started:3 Crashed:2 TimedOut:0 Retried:1 Jobs:2}
+	// {Started:3 Crashed:2 TimedOut:0 Retried:1 Jobs:2 SentAhead:0}
 }
 
 // A worker program checks IsWorker first thing in main, and serves its

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,9 @@ type Stats struct {
 	TimedOut int // of those, the workers killed for not answering in time
 	Retried  int // jobs retried on a fresh worker after a crash
 	Jobs     int // jobs that got a response: a value or a RemoteError
+	// SentAhead counts the requests that Run sent to a worker while it
+	// ran the job before them.
+	SentAhead int
 }
 
 // worker is one worker process. Its fields, except exited and stderr, are
@@ -271,7 +275,14 @@ func (p *Pool[Req, Resp]) count(f func(*Stats)) {
 	f(&p.stats)
 }
 
-// enter registers a call of Do, unless the pool is closed.
+// isClosed reports whether Close has been called.
+func (p *Pool[Req, Resp]) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// enter registers a call of Do or Run, unless the pool is closed.
 func (p *Pool[Req, Resp]) enter() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -317,96 +328,273 @@ func (p *Pool[Req, Resp]) Do(ctx context.Context, req Req) (Resp, error) {
 // when the time a job may take depends on the job, such as a chunk's
 // size.
 func (p *Pool[Req, Resp]) DoTimeout(ctx context.Context, req Req, timeout time.Duration) (Resp, error) {
-	var zero Resp
-	if timeout == 0 {
-		timeout = p.cmd.JobTimeout
+	var (
+		resp  Resp
+		err   error
+		taken bool // next has given the job
+		ended bool // done has got its outcome
+	)
+	runErr := p.Run(ctx,
+		func() (Req, time.Duration, bool) {
+			if taken {
+				return req, 0, false
+			}
+			taken = true
+			return req, timeout, true
+		},
+		func(_ Req, r Resp, e error) error {
+			resp, err, ended = r, e, true
+			return nil
+		})
+	if ended {
+		// The job ended; what Run saw after it (Close was called, or
+		// ctx ended) is not this job's business.
+		return resp, err
 	}
-	timeout = jobTimeout(timeout)
+	var zero Resp
+	return zero, runErr
+}
+
+// pipeAhead is the largest request frame, header included, that Run sends
+// to a worker while the worker runs the job before it. A pipe holds at
+// least PIPE_BUF bytes, 512 in POSIX (4 KiB on Linux), so such a write
+// never waits for the worker, and can never deadlock with a worker that
+// waits for us to read a large response. Larger requests wait for the
+// response to the job before them.
+const pipeAhead = 512
+
+// Run takes one worker, as [Pool.Do] does, and runs jobs on it one after
+// another until next reports that there are no more. next returns each
+// job's request and the deadline of each attempt at it (as
+// [Pool.DoTimeout]'s timeout: 0 means [Command.JobTimeout], negative none),
+// and done gets the job's response, or its error, as Do would return it.
+//
+// While the worker runs a job, Run has already taken the next one from
+// next and sent its request (if its frame is at most 512 bytes): the
+// worker reads it as soon as it has answered, and goes from one job to the
+// next without waiting for a round trip through the parent. The deadline
+// of each attempt counts from the moment the worker can start it: when its
+// request is sent, or, for a request sent ahead, when the answer to the
+// job before it comes. Python's ProcessPoolExecutor queues one call ahead
+// of its workers for the same reason.
+//
+// A job sent ahead waits for the job before it, even if another worker is
+// idle: Run suits many jobs of about the same size, such as the ranges of
+// an integral. For jobs whose sizes vary, [Pool.Do] and [Map], which send
+// each job to an idle worker, balance the load better.
+//
+// next and done are called from Run's goroutine, never at once; done is
+// called once for each job that next gave, in the same order, unless Run
+// stops early. The job's failures are Do's: a crash or a timeout is retried
+// once on a fresh worker, a second one is a [*CrashError], a worker's
+// error a [*RemoteError], a request that cannot be encoded an error that
+// says so; done decides: if it returns nil, Run goes on with the next job
+// (starting a fresh worker if the job's worker died), and if it returns
+// an error, Run takes no more jobs, waits for the answer to a request it
+// had sent ahead (done is not called for it), and returns that error.
+//
+// Run returns nil once every job next gave has been passed to done. If
+// ctx is done, Run kills the worker (as Do does), drops the jobs not yet
+// passed to done, and returns ctx.Err(); if the pool's ctx (New's) is
+// done, an error that wraps its cause. After Close has been called, Run
+// takes no more jobs: it finishes the ones it has, passing them to done,
+// and returns [ErrClosed].
+func (p *Pool[Req, Resp]) Run(ctx context.Context, next func() (Req, time.Duration, bool),
+	done func(Req, Resp, error) error) error {
 	if !p.enter() {
-		return zero, ErrClosed
+		return ErrClosed
 	}
 	defer p.jobs.Done()
 	var w *worker
 	select {
 	case w = <-p.slots: // we hold this slot until we send it back
 	case <-p.closing: // Close waits for running jobs, not waiting ones
-		return zero, ErrClosed
+		return ErrClosed
 	case <-p.ctx.Done(): // the workers are being killed
-		return zero, p.ctxErr()
+		return p.ctxErr()
 	case <-ctx.Done(): // the caller gave up waiting
-		return zero, ctx.Err()
+		return ctx.Err()
 	}
+	s := &session[Req, Resp]{p: p, ctx: ctx, w: w, next: next, done: done, more: true}
 	// Whatever happens, the slot goes back, with the worker that now
 	// fills it: the same, a replacement, or nil.
-	defer func() { p.slots <- w }()
+	defer func() { p.slots <- s.w }()
 	select {
 	case <-p.closing: // Close was called while we waited: start nothing
-		return zero, ErrClosed
+		return ErrClosed
 	default: // still open
 	}
 	if err := ctx.Err(); err != nil {
-		return zero, err
+		return err
 	}
+	return s.run()
+}
 
-	var first *CrashError
+// A session is one call of Run: a worker slot, and the jobs taken for it.
+// Only Run's goroutine uses it.
+type session[Req, Resp any] struct {
+	p    *Pool[Req, Resp]
+	ctx  context.Context
+	w    *worker // the slot's worker; nil when it needs a fresh one
+	next func() (Req, time.Duration, bool)
+	done func(Req, Resp, error) error
+
+	// queue holds the jobs taken from next and not yet passed to done,
+	// oldest first: the one the worker runs, and at most one more.
+	queue []*job[Req]
+	more  bool  // next has not yet said there are no more
+	stop  error // why Run takes no more jobs: ErrClosed, or done's error
+	drain bool  // done returned an error: jobs still in flight are not passed to it
+}
+
+// A job is a request that Run took from next.
+type job[Req any] struct {
+	req     Req
+	timeout time.Duration // each attempt's deadline; 0 for none
+	// Its request on the current worker: encoded is set once the
+	// frame is in the worker's frameWriter (waiting for flush), sent
+	// once it was written, with ID id. encErr is why it could not be
+	// encoded.
+	encoded, sent bool
+	id            uint64
+	encErr        error
+	first         *CrashError // the failure of its first attempt
+}
+
+func (s *session[Req, Resp]) run() error {
 	for {
-		if w == nil {
-			var err error
-			if w, err = p.start(ctx); err != nil {
-				if first != nil {
-					return zero, fmt.Errorf("%w\nand no fresh worker could start to retry it: %w", first, err)
-				}
-				return zero, err
+		if err := s.ctx.Err(); err != nil {
+			if slices.ContainsFunc(s.queue, func(j *job[Req]) bool { return j.sent }) {
+				// The worker owes an answer: it cannot serve another
+				// caller before it has given it.
+				s.w.discard()
+				s.lost()
 			}
+			s.dropUnsent()
+			return err
 		}
-		resp, alive, err := p.run(ctx, w, req, timeout)
-		if !alive {
-			w = nil
+		if s.drain {
+			// We must still read the answers the worker owes before
+			// the slot goes back.
+			s.dropUnsent()
 		}
-		var crash *CrashError
-		if !errors.As(err, &crash) {
-			var remote *RemoteError
-			if err == nil || errors.As(err, &remote) {
-				p.count(func(s *Stats) { s.Jobs++ })
-			}
-			return resp, err
+		if len(s.queue) == 0 && !s.take() {
+			return s.stop
 		}
-		p.count(func(s *Stats) {
-			s.Crashed++
-			if crash.timedOut() {
-				s.TimedOut++
-			}
-		})
-		if first != nil {
-			crash.Previous = first
-			return zero, crash
+		if err := s.step(); err != nil {
+			return err
 		}
-		first = crash
-		p.count(func(s *Stats) { s.Retried++ })
 	}
 }
 
-// run sends req to w and reads the response, within timeout if it is not
-// 0. alive reports whether w can run another job; if not, it has been
-// killed and reaped.
-func (p *Pool[Req, Resp]) run(ctx context.Context, w *worker, req Req, timeout time.Duration) (_ Resp, alive bool, _ error) {
+// take takes the next job from next, and reports whether it did: not if
+// next has no more, Close was called, or Run is stopping.
+func (s *session[Req, Resp]) take() bool {
+	if !s.more || s.stop != nil {
+		return false
+	}
+	if s.p.isClosed() {
+		s.stop = ErrClosed
+		return false
+	}
+	req, timeout, ok := s.next()
+	if !ok {
+		s.more = false
+		return false
+	}
+	if timeout == 0 {
+		timeout = s.p.cmd.JobTimeout
+	}
+	s.queue = append(s.queue, &job[Req]{req: req, timeout: jobTimeout(timeout)})
+	return true
+}
+
+// dropUnsent drops the jobs whose requests were not sent. A request
+// encoded but not sent is forgotten, or the next frame would refer to the
+// type definitions in it.
+func (s *session[Req, Resp]) dropUnsent() {
+	s.queue = slices.DeleteFunc(s.queue, func(j *job[Req]) bool {
+		if j.encoded && !j.sent {
+			s.w.fw.drop()
+		}
+		return !j.sent
+	})
+}
+
+// lost records that the worker is gone: every job will be sent again, to
+// a fresh one.
+func (s *session[Req, Resp]) lost() {
+	s.w = nil
+	for _, j := range s.queue {
+		j.encoded, j.sent, j.encErr = false, false, nil
+	}
+}
+
+// encode encodes j's request for the worker, unless it is already.
+func (s *session[Req, Resp]) encode(j *job[Req]) {
+	if j.encoded || j.encErr != nil {
+		return
+	}
+	s.w.nextID++
+	j.id = s.w.nextID
+	if err := s.w.fw.encode(request[Req]{ID: j.id, Req: j.req}); err != nil {
+		s.w.nextID-- // nothing was sent with this ID
+		j.encErr = fmt.Errorf("processpool: cannot send the request: %w", err)
+		return
+	}
+	j.encoded = true
+}
+
+// step runs the job at the head of the queue on the worker, starting a
+// fresh worker if needed, sends the next job ahead of its answer, and
+// reads its answer. It returns an error only when Run must return it.
+func (s *session[Req, Resp]) step() error {
 	var zero Resp
-	w.nextID++
-	id := w.nextID
+	head := s.queue[0]
+	if s.w == nil {
+		w, err := s.p.start(s.ctx)
+		if err != nil {
+			switch {
+			case s.ctx.Err() != nil:
+				return s.ctx.Err()
+			case s.p.ctx.Err() != nil:
+				return s.p.ctxErr()
+			case head.first != nil:
+				err = fmt.Errorf("%w\nand no fresh worker could start to retry it: %w", head.first, err)
+			}
+			s.end(zero, err)
+			return nil
+		}
+		s.w = w
+	}
+	w := s.w
+	s.encode(head)
+	if head.encErr != nil { // nothing was sent; the worker is idle
+		s.end(zero, head.encErr)
+		return nil
+	}
+
 	// If ctx ends during the job, or its deadline passes, we kill the
 	// worker: that ends our write or read with an error. Both are in
 	// place before the write, which blocks if the worker does not read.
 	killed := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() { w.kill(); close(killed) })
+	stop := context.AfterFunc(s.ctx, func() { w.kill(); close(killed) })
 	expired := make(chan struct{})
 	var deadline *time.Timer
-	if timeout > 0 {
-		deadline = time.AfterFunc(timeout, func() { w.kill(); close(expired) })
+	if head.timeout > 0 {
+		deadline = time.AfterFunc(head.timeout, func() { w.kill(); close(expired) })
 	}
-	err := w.fw.write(request[Req]{ID: id, Req: req})
+	var err error
+	if !head.sent {
+		err = w.fw.flush()
+		head.sent = err == nil
+	}
+	if err == nil {
+		s.sendAhead()
+	}
 	var r response[Resp]
 	if err == nil {
-		r, err = readResponse[Resp](w.fr, id)
+		r, err = readResponse[Resp](w.fr, head.id)
 	}
 	timedOut := deadline != nil && !deadline.Stop()
 	if timedOut {
@@ -416,38 +604,96 @@ func (p *Pool[Req, Resp]) run(ctx context.Context, w *worker, req Req, timeout t
 		// Killed: whatever we read, the worker is gone.
 		<-killed
 		w.discard()
-		return zero, false, ctx.Err()
+		s.lost()
+		return s.ctx.Err()
 	}
-	var eerr *encodeError
 	switch {
 	case timedOut && err == nil: // the answer came as the deadline passed
 		w.discard()
-		if r.Err != "" {
-			return zero, false, &RemoteError{PID: w.pid, Msg: r.Err}
-		}
-		return r.Resp, false, nil
+		s.lost()
 	case timedOut: // the kill ended the read, or the write
-		crash := w.crash("job", &TimeoutError{Timeout: timeout})
-		if p.ctx.Err() != nil {
-			return zero, false, p.ctxErr()
-		}
-		return zero, false, crash
-	case errors.As(err, &eerr): // nothing was sent; the worker is idle
-		return zero, true, fmt.Errorf("processpool: cannot send the request: %w", err)
+		return s.crashed(w.crash("job", &TimeoutError{Timeout: head.timeout}))
 	case err != nil: // a crash, or the pool's ctx killed it
 		crash := w.crash("job", err)
-		if p.ctx.Err() != nil {
-			return zero, false, p.ctxErr()
-		}
 		if crash.ExitCode() == 0 && errors.Is(err, io.EOF) {
 			crash.Cause = fmt.Errorf("the worker exited with status 0 in the middle of a job, "+
 				"without answering (does the job call os.Exit?): %w", err)
 		}
-		return zero, false, crash
-	case r.Err != "":
-		return zero, true, &RemoteError{PID: w.pid, Msg: r.Err}
+		return s.crashed(crash)
 	}
-	return r.Resp, true, nil
+	s.p.count(func(st *Stats) { st.Jobs++ })
+	if r.Err != "" {
+		s.end(zero, &RemoteError{PID: w.pid, Msg: r.Err})
+	} else {
+		s.end(r.Resp, nil)
+	}
+	return nil
+}
+
+// sendAhead takes the job after the head, if there is one to take, and
+// sends its request if its frame is small enough to wait in the pipe
+// (pipeAhead). A larger one stays encoded until the head is answered.
+func (s *session[Req, Resp]) sendAhead() {
+	if len(s.queue) == 1 && !s.drain {
+		s.take()
+	}
+	if len(s.queue) < 2 {
+		return
+	}
+	j := s.queue[1]
+	if j.sent {
+		return
+	}
+	s.encode(j)
+	if j.encoded && s.w.fw.size() <= pipeAhead {
+		// If the write fails, the worker is gone, and reading the
+		// head's answer says how.
+		j.sent = s.w.fw.flush() == nil
+		if j.sent {
+			s.p.count(func(st *Stats) { st.SentAhead++ })
+		}
+	}
+}
+
+// crashed handles the head's worker dying (it has been discarded): the
+// job goes back to the queue for a retry on a fresh worker, or, for a
+// second failure, to done.
+func (s *session[Req, Resp]) crashed(crash *CrashError) error {
+	s.lost()
+	if s.p.ctx.Err() != nil {
+		return s.p.ctxErr()
+	}
+	s.p.count(func(st *Stats) {
+		st.Crashed++
+		if crash.timedOut() {
+			st.TimedOut++
+		}
+	})
+	head := s.queue[0]
+	switch {
+	case s.drain: // its outcome is not wanted
+		s.queue = s.queue[1:]
+	case head.first != nil:
+		crash.Previous = head.first
+		s.end(*new(Resp), crash)
+	default:
+		head.first = crash
+		s.p.count(func(st *Stats) { st.Retried++ })
+	}
+	return nil
+}
+
+// end removes the head of the queue and passes its outcome to done,
+// unless Run is draining.
+func (s *session[Req, Resp]) end(resp Resp, err error) {
+	head := s.queue[0]
+	s.queue = s.queue[1:]
+	if s.drain {
+		return
+	}
+	if derr := s.done(head.req, resp, err); derr != nil {
+		s.stop, s.drain = derr, true
+	}
 }
 
 // Close stops the pool: Do and Map return [ErrClosed] from now on, and

@@ -98,11 +98,22 @@ func newFrameWriter(w io.Writer) *frameWriter {
 
 // write encodes v as one frame and writes it with a single Write. If v
 // cannot be encoded, or its frame would be over the limit, it returns an
-// *encodeError and writes nothing; the gob encoder may then believe it
-// has sent type definitions that were never written, so we replace it,
-// and the next frame tells the reader to start afresh. Any other error is
-// the writer's.
+// *encodeError and writes nothing (see encode). Any other error is the
+// writer's.
 func (fw *frameWriter) write(v any) error {
+	if err := fw.encode(v); err != nil {
+		return err
+	}
+	return fw.flush()
+}
+
+// encode encodes v as the next frame, which flush writes; encode must not
+// be called again before it has (the gob stream would skip a frame). If v cannot be encoded, or its frame would be over the
+// limit, it returns an *encodeError and there is no frame to flush; the
+// gob encoder may then believe it has sent type definitions that were
+// never written, so we replace it, and the next frame tells the reader to
+// start afresh.
+func (fw *frameWriter) encode(v any) error {
 	fw.buf.Reset()
 	fw.buf.Write(make([]byte, headerLen))
 	err := fw.enc.Encode(v)
@@ -110,8 +121,7 @@ func (fw *frameWriter) write(v any) error {
 		err = fmt.Errorf("a frame of %d bytes is over the limit of %d (processpool.MaxFrame)", n, fw.max)
 	}
 	if err != nil {
-		fw.enc = gob.NewEncoder(&fw.buf)
-		fw.reset = true
+		fw.drop()
 		return &encodeError{err}
 	}
 	b := fw.buf.Bytes()
@@ -120,7 +130,24 @@ func (fw *frameWriter) write(v any) error {
 		b[4] = flagReset
 	}
 	binary.BigEndian.PutUint32(b[5:headerLen], uint32(len(b)-headerLen))
-	if _, err := fw.w.Write(b); err != nil {
+	return nil
+}
+
+// size returns the size of the frame that encode made, header included.
+func (fw *frameWriter) size() int { return fw.buf.Len() }
+
+// drop forgets the frame that encode made, which will not be sent. The
+// gob encoder believes it sent the type definitions in it, so, as after
+// an encoding error, we replace it and the next frame starts a new stream.
+func (fw *frameWriter) drop() {
+	fw.buf.Reset()
+	fw.enc = gob.NewEncoder(&fw.buf)
+	fw.reset = true
+}
+
+// flush writes the frame that encode made, with a single Write.
+func (fw *frameWriter) flush() error {
+	if _, err := fw.w.Write(fw.buf.Bytes()); err != nil {
 		return err
 	}
 	fw.reset = false

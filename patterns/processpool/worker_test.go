@@ -7,6 +7,8 @@ package processpool
 // named "square" (see TestMain in processpool_test.go).
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"testing"
@@ -71,17 +73,12 @@ func TestWorkerRejectsCorruptRequests(t *testing.T) {
 
 			w := <-p.slots
 			w.fw = newFrameWriter(&corruptWriter{w: w.stdin, b: tc.bytes})
-			// A minute: the worker must exit at once, not be killed
-			// at a deadline.
-			_, alive, err := p.run(t.Context(), w, 7, time.Minute)
-			p.slots <- nil // w is gone; the next job starts a fresh one
-			assert.False(t, alive)
+			err = runNoRetry(t, p, w, 7)
 			var crash *CrashError
 			require.ErrorAs(t, err, &crash)
 			assert.Equal(t, 1, crash.ExitCode(), "the worker exits with status 1: %v", err)
 			assert.Contains(t, crash.Stderr, tc.want)
-			assert.ErrorContains(t, err, "processpool: worker crashed (job): ")
-			assert.ErrorContains(t, err, "exit status 1: EOF\nstderr tail:\n"+tc.want)
+			assert.ErrorContains(t, err, fmt.Sprintf("the second time: pid %d, exit status 1: EOF\nstderr tail:\n", w.pid)+tc.want)
 
 			n, err := p.Do(t.Context(), 7)
 			require.NoError(t, err)
@@ -90,6 +87,25 @@ func TestWorkerRejectsCorruptRequests(t *testing.T) {
 			childcheck.None(t)
 		})
 	}
+}
+
+// noRetry stands for a job's first failure, so that the next is final.
+var noRetry = &CrashError{Op: "job", Cause: errors.New("(a test that wants no retry)")}
+
+// runNoRetry runs req on w, a worker taken from p's slots, as Run does, but
+// with no retry: done gets the first crash. A minute for the deadline: a
+// worker that reads corrupt bytes must exit at once, not be killed at a
+// deadline. The slot gets back what the run left: w, or nil for a fresh
+// worker.
+func runNoRetry(t *testing.T, p *Pool[int, int], w *worker, req int) error {
+	t.Helper()
+	var err error
+	s := &session[int, int]{p: p, ctx: t.Context(), w: w,
+		queue: []*job[int]{{req: req, timeout: time.Minute, first: noRetry}},
+		done:  func(_, _ int, e error) error { err = e; return nil }}
+	require.NoError(t, s.run())
+	p.slots <- s.w
+	return err
 }
 
 func TestJobTimeoutDefaults(t *testing.T) {
