@@ -24,45 +24,45 @@ const (
 // writes to its stdout, and the parent decodes. One caller per worker, each
 // calling Do in a loop, so that every worker is kept busy.
 func BenchmarkDo(b *testing.B) {
-	ctx := context.Background()
-	for _, workers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			cmd, err := processpool.Self(squareWorker)
-			if err != nil {
-				b.Fatal(err)
+	benchCallers(b, func(ctx context.Context, p *processpool.Pool[int, int], c, workers int) int64 {
+		var failed int64
+		for n := first + c; n < first+batch; n += workers {
+			if v, err := p.Do(ctx, n); err != nil || v != n*n {
+				failed++
 			}
-			p, err := processpool.New[int, int](ctx, cmd, workers)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
-			var failed atomic.Int64
-			b.ReportAllocs()
-			for b.Loop() {
-				var wg sync.WaitGroup
-				for c := range workers {
-					wg.Go(func() {
-						for n := first + c; n < first+batch; n += workers {
-							if v, err := p.Do(ctx, n); err != nil || v != n*n {
-								failed.Add(1)
-							}
-						}
-					})
-				}
-				wg.Wait()
-			}
-			if failed.Load() > 0 {
-				b.Fatalf("%d jobs failed", failed.Load())
-			}
-			perJob(b)
-		})
-	}
+		}
+		return failed
+	})
 }
 
 // BenchmarkRun is BenchmarkDo with Run in place of Do: one Run per worker,
 // each taking its share of the batch, so that while a worker squares one
 // number the next is already in its stdin.
 func BenchmarkRun(b *testing.B) {
+	benchCallers(b, func(ctx context.Context, p *processpool.Pool[int, int], c, workers int) int64 {
+		var failed int64
+		n := first + c - workers
+		next := func() (int, time.Duration, bool) {
+			n += workers
+			return n, 0, n < first+batch
+		}
+		err := p.Run(ctx, next, func(n, v int, err error) error {
+			if err != nil || v != n*n {
+				failed++
+			}
+			return nil
+		})
+		if err != nil {
+			failed++
+		}
+		return failed
+	})
+}
+
+// benchCallers runs a batch of jobs per iteration on a pool of 1, then 2,
+// square workers, with one caller per worker: caller c of workers runs
+// its share of the batch and returns how many of its jobs failed.
+func benchCallers(b *testing.B, caller func(ctx context.Context, p *processpool.Pool[int, int], c, workers int) int64) {
 	ctx := context.Background()
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
@@ -80,22 +80,7 @@ func BenchmarkRun(b *testing.B) {
 			for b.Loop() {
 				var wg sync.WaitGroup
 				for c := range workers {
-					wg.Go(func() {
-						n := first + c - workers
-						next := func() (int, time.Duration, bool) {
-							n += workers
-							return n, 0, n < first+batch
-						}
-						err := p.Run(ctx, next, func(n, v int, err error) error {
-							if err != nil || v != n*n {
-								failed.Add(1)
-							}
-							return nil
-						})
-						if err != nil {
-							failed.Add(1)
-						}
-					})
+					wg.Go(func() { failed.Add(caller(ctx, p, c, workers)) })
 				}
 				wg.Wait()
 			}
