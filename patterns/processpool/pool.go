@@ -375,8 +375,9 @@ const pipeAhead = 512
 // next without waiting for a round trip through the parent. The deadline
 // of each attempt counts from the moment the worker can start it: when its
 // request is sent, or, for a request sent ahead, when the answer to the
-// job before it comes. Python's ProcessPoolExecutor queues one call ahead
-// of its workers for the same reason.
+// job before it comes. Python's ProcessPoolExecutor, for the same reason,
+// keeps one call more than it has workers in the queue its workers read
+// (EXTRA_QUEUED_CALLS).
 //
 // A job sent ahead waits for the job before it, even if another worker is
 // idle: Run suits many jobs of about the same size, such as the ranges of
@@ -385,7 +386,9 @@ const pipeAhead = 512
 //
 // next and done are called from Run's goroutine, never at once; done is
 // called once for each job that next gave, in the same order, unless Run
-// stops early. The job's failures are Do's: a crash or a timeout is retried
+// stops early. Both should return promptly: Run calls them while the
+// worker runs a job, and the time they take counts against that job's
+// deadline (a next that waits for work to arrive belongs in Do's callers). The job's failures are Do's: a crash or a timeout is retried
 // once on a fresh worker, a second one is a [*CrashError], a worker's
 // error a [*RemoteError], a request that cannot be encoded an error that
 // says so; done decides: if it returns nil, Run goes on with the next job
