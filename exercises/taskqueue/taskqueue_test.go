@@ -26,6 +26,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -550,6 +553,7 @@ type watch struct {
 	pulling    int               // jobs asked for and not yet delivered, nor given up
 	holding    int               // jobs delivered to Work and not yet settled
 	running    int               // handlers running now
+	runningIn  map[string]int    // handlers running now, by where their goroutine was started
 	maxRunning int               // the most handlers that ran at once
 	pullErrs   int               // pulls that failed in a row
 	deliveries map[key]*delivery // every delivery Work got
@@ -571,6 +575,7 @@ func newWatch() *watch {
 		changed:    make(chan struct{}),
 		deliveries: map[key]*delivery{},
 		handled:    map[string]int{},
+		runningIn:  map[string]int{},
 		stored:     map[string]int{},
 		storing:    map[string]int{},
 		drop:       map[key]bool{},
@@ -816,9 +821,11 @@ func (w *watch) otherKeysLocked() string {
 func (w *watch) handler(handle Handler) Handler {
 	return func(ctx context.Context, job Job) ([]byte, error) {
 		k := key{job.ID, job.Delivery}
+		from := startedAt()
 		w.mark(func() {
 			w.handled[job.ID]++
 			w.running++
+			w.runningIn[from]++
 			w.maxRunning = max(w.maxRunning, w.running)
 			d := w.deliveries[k]
 			switch {
@@ -852,6 +859,9 @@ func (w *watch) handler(handle Handler) Handler {
 		out, err := handle(ctx, job)
 		w.mark(func() {
 			w.running--
+			if w.runningIn[from]--; w.runningIn[from] == 0 {
+				delete(w.runningIn, from)
+			}
 			if d := w.deliveries[k]; d != nil {
 				d.handled = "ok"
 				if err != nil {
@@ -883,10 +893,31 @@ func (w *watch) ended(err error) {
 				" it to end", err, w.pulling)
 		}
 		if w.running > 0 {
-			w.problemLocked("when Work returned (%v), %d handler(s) were still running:"+
-				" wait for every job in flight", err, w.running)
+			w.problemLocked("when Work returned (%v), %d handler(s) were still running, in"+
+				" goroutines at %s: wait for every job in flight (a WaitGroup, or an"+
+				" errgroup, and its Wait before Work returns)", err, w.running,
+				strings.Join(slices.Sorted(maps.Keys(w.runningIn)), " and "))
 		}
 	})
+}
+
+// startedAt says where, in the code under test, the calling goroutine
+// runs: the outermost frame of its stack in this package's files that are
+// not tests, which is the body of the go statement (or of the func given
+// to a WaitGroup's or errgroup's Go) that started it.
+func startedAt() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	where := "Work's own goroutine"
+	for {
+		f, more := frames.Next()
+		if filepath.Base(filepath.Dir(f.File)) == "taskqueue" && !strings.HasSuffix(f.File, "_test.go") {
+			where = fmt.Sprintf("%s:%d (%s)", filepath.Base(f.File), f.Line, path.Base(f.Function))
+		}
+		if !more {
+			return where
+		}
+	}
 }
 
 // stored notes a store under key, and returns a function to call with
