@@ -3,6 +3,7 @@ package deadlock
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -493,8 +494,15 @@ func lockWait(dump string, goid int) (string, bool) {
 	}
 	_, stack, _ := strings.Cut(rest, "\n")   // drop the rest of the header
 	stack, _, _ = strings.Cut(stack, "\n\n") // up to the next goroutine
-	return stack, true
+	return unsure.ReplaceAllString(stack, "?"), true
 }
+
+// unsure matches the argument values that a dump marks with "?": values
+// the runtime is not sure of, which can differ between two dumps of a
+// goroutine waiting on the same mutex. One that was woken, lost the mutex
+// to our TryLock and went back to wait shows other ones (1 in 150 runs
+// on a loaded machine, 2026-12-06), so lockWait leaves them out.
+var unsure = regexp.MustCompile(`0x[0-9a-f]+\?`)
 
 // goroutineDump returns the stacks of all goroutines, each headed by a
 // line such as "goroutine 42 [sync.Mutex.Lock]:", with a newline in front
