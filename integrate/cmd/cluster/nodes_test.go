@@ -12,7 +12,6 @@ import (
 
 	"github.com/concurrency-workbook/workbook/integrate"
 	"github.com/concurrency-workbook/workbook/internal/childcheck"
-	"github.com/concurrency-workbook/workbook/internal/hangcheck"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -96,11 +95,24 @@ func startNodes(t *testing.T) []*node {
 		nodes = append(nodes, n)
 		logs = append(logs, log)
 	}
+	// The first election waits out the servers' election timeout (4 to
+	// 9 s) with next to no CPU used: hangcheck would call that a hang.
+	// electionWait is a bound far above it, for a cluster that never
+	// elects one.
+	deadline := time.After(electionWait)
 	for i, log := range logs {
-		hangcheck.Within(t, fmt.Sprintf("node n%d to know the metadata leader", i+1), func() { <-log.known })
+		select {
+		case <-log.known:
+		case <-deadline:
+			t.Fatalf("node n%d did not know the metadata leader %v after the nodes started: "+
+				"the three nodes never formed a cluster (routes %v)", i+1, electionWait, routes)
+		}
 	}
 	return nodes
 }
+
+// electionWait bounds the wait for a new cluster's first leader.
+const electionWait = 2 * time.Minute
 
 // TestThreeNodesLoseOne runs the cluster rows on a three-node cluster,
 // with the queue kept by all three (-replicas 3) and the workers
