@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,29 +20,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// buildCommand builds the command into a temporary directory: its exit
-// status is the point of the test, and go run turns every exit status
-// into 1.
-func buildCommand(t *testing.T) string {
+// runMain runs this test binary as the command, with args, and returns
+// its exit status and stderr: its exit status is the point of the test,
+// and go run turns every exit status into 1.
+func runMain(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "cluster")
-	var out []byte
-	var err error
-	hangcheck.Within(t, "go build", func() {
-		out, err = exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".").CombinedOutput()
-	})
-	require.NoError(t, err, "go build: %s", out)
-	return bin
-}
-
-// runBinary runs the built command with args and returns its exit
-// status and stderr.
-func runBinary(t *testing.T, bin string, args ...string) (int, string) {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), bin, args...)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.CommandContext(t.Context(), self, args...)
+	cmd.Env = append(os.Environ(), mainEnv+"=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	var err error
 	hangcheck.Within(t, "the command", func() { err = cmd.Run() })
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
@@ -95,11 +83,10 @@ func serverWithOtherQueue(t *testing.T) string {
 // TestBadInputIsAClearErrorAndExitStatus: each bad flag, and each server
 // the command cannot use, is an error that names the problem; a bad flag
 // exits 2, with the usage, the rest 1; and nothing is left running. Each
-// case runs twice: the built command, for its exit status, and run in
-// this process, for the children it leaves (childcheck sees only this
-// process's own).
+// case runs twice: the command in a process of its own, for its exit
+// status, and run in this process, for the children it leaves
+// (childcheck sees only this process's own).
 func TestBadInputIsAClearErrorAndExitStatus(t *testing.T) {
-	bin := buildCommand(t)
 	for _, tc := range []struct {
 		name string
 		args func(t *testing.T) []string
@@ -140,7 +127,7 @@ func TestBadInputIsAClearErrorAndExitStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := tc.args(t)
-			exit, stderr := runBinary(t, bin, args...)
+			exit, stderr := runMain(t, args...)
 			assert.Equal(t, tc.exit, exit, "exit status; stderr: %s", stderr)
 			assert.Contains(t, stderr, tc.want)
 			if tc.exit == 2 {

@@ -4,8 +4,8 @@ package main
 // of their own or the one run embeds; the workers it starts are this test
 // binary again, which TestMain turns into a worker when its first
 // argument is -worker, as the command's own binary would be. The bad
-// input tests also run a built binary, for its exit status (go run turns
-// every exit status into 1).
+// input tests also run this binary as the command itself, main and all,
+// for its exit status (go run turns every exit status into 1).
 //
 // NATS uses real sockets and timers, so no test here uses synctest, and
 // none sleeps: a test waits for an event (a line a worker prints, a
@@ -47,7 +47,15 @@ import (
 // worker of.
 const holdEnv = "CLUSTER_TEST_HOLD"
 
+// mainEnv, set to 1, makes this test binary the command itself: main,
+// with the arguments it was given.
+const mainEnv = "CLUSTER_TEST_MAIN"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(mainEnv) == "1" {
+		main() // exits 2 or 1 on an error
+		os.Exit(0)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "-worker" {
 		os.Exit(testWorker())
 	}
