@@ -526,9 +526,8 @@ func hangs(s scope, r Result) []Hang {
 			}
 		case strings.HasPrefix(line, "fatal error: all goroutines are asleep"):
 			add(Hang{Test: runningTest(r), How: "the Go runtime: every goroutine was blocked", Stuck: stuck("", false)})
-		case strings.HasPrefix(strings.TrimSpace(line), "panic: deadlock: ") && !strings.Contains(line, bubbleLeak):
-			msg := cutRecovered(strings.TrimPrefix(strings.TrimSpace(line), "panic: deadlock: "))
-			add(Hang{Test: testOfLine(r, line), How: "synctest: " + msg, Stuck: stuck("", false)})
+		case strings.HasPrefix(strings.TrimSpace(line), "panic: deadlock: "+bubbleBlocked):
+			add(Hang{Test: testOfLine(r, line), How: "synctest: " + bubbleBlocked, Stuck: stuck("", false)})
 		}
 	}
 	return out
@@ -545,6 +544,12 @@ const (
 // bubbleLeak is how synctest says that a test's function returned while
 // goroutines it started were still blocked: a leak, found at once.
 const bubbleLeak = "main bubble goroutine has exited but blocked goroutines remain"
+
+// bubbleBlocked is how synctest says that every goroutine in a bubble
+// was blocked: a deadlock. Both messages follow "panic: deadlock: ", and
+// only they: a package of the student's own (the deadlock exercise's)
+// may start its panics with "deadlock: " too.
+const bubbleBlocked = "all goroutines in bubble are blocked"
 
 // bubbleLeaks reads synctest's reports of goroutines left blocked when a
 // bubble's function returned.
@@ -705,7 +710,8 @@ func crash(s scope, r Result) *Crash {
 // announce a hang.
 func isHangLine(line string) bool {
 	return strings.HasPrefix(line, "panic: test timed out") ||
-		strings.HasPrefix(line, "panic: deadlock: ") ||
+		strings.HasPrefix(line, "panic: deadlock: "+bubbleBlocked) ||
+		strings.HasPrefix(line, "panic: deadlock: "+bubbleLeak) ||
 		strings.HasPrefix(line, "fatal error: all goroutines are asleep")
 }
 

@@ -138,6 +138,15 @@ func TestDiagnoseRealRuns(t *testing.T) {
 			},
 		},
 		{
+			// A panic of the package's own whose message starts as
+			// synctest's deadlock does is a crash, not a hang.
+			pkg: "ownpanic",
+			want: Diagnosis{Race: true,
+				Failures: []Failure{{Test: "TestTransfer", Outcome: Failed}},
+				Crash:    &Crash{Test: "TestTransfer", Message: "panic: deadlock: two accounts with id 7", At: loc("ownpanic/ownpanic.go", 7, "Transfer")},
+			},
+		},
+		{
 			pkg: "assert",
 			want: Diagnosis{Race: true,
 				Failures: []Failure{{Test: "TestAdd", Outcome: Failed, Messages: []Message{

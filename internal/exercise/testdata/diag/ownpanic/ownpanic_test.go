@@ -1,0 +1,5 @@
+package ownpanic
+
+import "testing"
+
+func TestTransfer(t *testing.T) { Transfer(7, 7) }
