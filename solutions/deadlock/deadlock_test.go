@@ -339,8 +339,8 @@ func TestTotalHoldsEveryLockAtOnce(t *testing.T) {
 }
 
 // TestManyOppositeTransfers runs transfers in both directions between
-// three accounts from many goroutines, with transfers to self and audits
-// mixed in. Whatever the interleaving, no money appears or disappears, no
+// three accounts from many goroutines, with transfers to self, audits and
+// balance reads mixed in. Whatever the interleaving, no money appears or disappears, no
 // balance goes below zero, every audit sees the whole sum, and nothing
 // deadlocks.
 func TestManyOppositeTransfers(t *testing.T) {
@@ -349,7 +349,7 @@ func TestManyOppositeTransfers(t *testing.T) {
 		NewAccount(1, opening), NewAccount(2, opening), NewAccount(3, opening),
 	}
 	const want = 3 * opening
-	var otherErrors, badTotals atomic.Int64
+	var otherErrors, badTotals, negative atomic.Int64
 	hangcheck.Within(t, "many concurrent transfers in both directions",
 		func() {
 			var wg sync.WaitGroup
@@ -380,10 +380,20 @@ func TestManyOppositeTransfers(t *testing.T) {
 					}
 				})
 			}
+			// Balance, read while transfers write: under the race
+			// detector, a Balance that does not lock is a data race.
+			wg.Go(func() {
+				for i := range rounds {
+					if accounts[i%3].Balance() < 0 {
+						negative.Add(1)
+					}
+				}
+			})
 			wg.Wait()
 		})
 	assert.Zero(t, otherErrors.Load(), "errors other than ErrInsufficientFunds")
 	assert.Zero(t, badTotals.Load(), "audits that did not see %d", want)
+	assert.Zero(t, negative.Load(), "balances read below zero during the transfers")
 	sum := 0
 	for _, a := range accounts {
 		assert.GreaterOrEqual(t, a.Balance(), 0, "balance of account %d", a.id)
